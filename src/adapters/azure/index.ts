@@ -1,0 +1,7 @@
+/**
+ * Azure adapters: the ports implemented with Azure SDKs (Storage, and later
+ * Service Bus, Entra, App Insights). Used in Azure and against Azurite. Must not
+ * hold kernel decisions; only translation to and from the SDKs.
+ */
+export { createBlobServiceClient, createTableServiceClient, credentialFor } from './storage-clients';
+export { createStorageHealthChecks } from './storage-health';

@@ -1,0 +1,70 @@
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { app } from '@azure/functions';
+import { getKernel } from '../../composition/root';
+import type { KernelRequest, RouteContract, SerializedResponse } from '../../kernel/http';
+import { RouteTable, executeRoute, problemResponse } from '../../kernel/http';
+
+/**
+ * Turns a kernel route contract into an `app.http` registration. This file is the
+ * whole of the HTTP glue: request in, `executeRoute`, response out.
+ */
+
+/** Every route the kernel declares, for the catch-all's 404-versus-405 answer. */
+export const routeTable = new RouteTable();
+
+export function toKernelRequest(request: HttpRequest): KernelRequest {
+  return {
+    method: request.method,
+    url: request.url,
+    headers: request.headers,
+    params: request.params,
+    query: request.query,
+    bytes: async () => new Uint8Array(await request.arrayBuffer()),
+  };
+}
+
+export function toResponseInit(response: SerializedResponse): HttpResponseInit {
+  return response.body === undefined
+    ? { status: response.status, headers: response.headers }
+    : { status: response.status, headers: response.headers, body: response.body };
+}
+
+function logInternal(context: InvocationContext) {
+  return (error: unknown) =>
+    context.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+}
+
+export function mountRoute<P, Q, B>(contract: RouteContract<P, Q, B>): void {
+  routeTable.add(contract.method, contract.route);
+  app.http(contract.name, {
+    methods: [contract.method],
+    route: contract.route,
+    authLevel: 'anonymous',
+    handler: async (request, context) => {
+      const kernel = getKernel();
+      const response = await executeRoute(contract, toKernelRequest(request), {
+        maxBodyBytes: kernel.config.maxBodyBytes,
+        onInternalError: logInternal(context),
+      });
+      return toResponseInit(response);
+    },
+  });
+}
+
+/** Registers the catch-all that answers unknown routes (404) and wrong methods (405) with problem+json. */
+export function mountFallback(): void {
+  app.http('fallback', {
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'],
+    route: '{*path}',
+    authLevel: 'anonymous',
+    handler: (request, context) => {
+      const error = routeTable.unmatched(request.method, request.params['path'] ?? '');
+      return toResponseInit(
+        problemResponse(error, new URL(request.url).pathname, {
+          maxBodyBytes: 0,
+          onInternalError: logInternal(context),
+        }),
+      );
+    },
+  });
+}

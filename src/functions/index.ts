@@ -1,0 +1,11 @@
+/**
+ * The Functions app's entry point (package.json "main"). Registrations only: each
+ * file under http/ mounts routes built from kernel contracts. The kernel is built
+ * here at cold start so a bad setting stops the app before it serves anything.
+ */
+import { getKernel } from '../composition/root';
+import { mountFallback } from './http/mount-route';
+import './http/health';
+
+getKernel();
+mountFallback();

@@ -1,0 +1,116 @@
+import type { z } from 'zod';
+import type { HostKind } from '../environment';
+import { detectHostKind } from '../environment';
+import { settings } from './settings';
+import type { StorageConnection } from './storage-connection';
+import { StorageConnectionError, parseStorageConnection } from './storage-connection';
+
+export type ServiceBusConnection =
+  | { readonly kind: 'connectionString'; readonly connectionString: string; readonly emulated: boolean }
+  | { readonly kind: 'identity'; readonly fullyQualifiedNamespace: string; readonly clientId?: string };
+
+/** The kernel's validated configuration, built once per process at cold start. */
+export interface KernelConfig {
+  readonly host: HostKind;
+  readonly storage: StorageConnection;
+  readonly serviceBus: ServiceBusConnection | undefined;
+  readonly taskHub: string;
+  readonly maxBodyBytes: number;
+  readonly healthTimeoutMs: number;
+  readonly appInsightsConnectionString: string | undefined;
+}
+
+export interface SettingProblem {
+  readonly setting: string;
+  readonly message: string;
+}
+
+/** Start-up stops with this: its message names every setting at fault. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: readonly SettingProblem[]) {
+    super(
+      `Invalid configuration: ${problems.map((p) => `${p.setting} ${p.message}`).join('; ')}. ` +
+        'See local.settings.sample.json and docs/configuration.md.',
+    );
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function parseSetting<T>(
+  problems: SettingProblem[],
+  name: string,
+  schema: z.ZodType<T, string | undefined>,
+  env: Env,
+): T | undefined {
+  const raw = env[name];
+  const result = schema.safeParse(raw === '' ? undefined : raw);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  problems.push({
+    setting: name,
+    message:
+      raw === undefined || raw === ''
+        ? 'is required but not set'
+        : `is invalid: ${issue?.message ?? 'bad value'}`,
+  });
+  return undefined;
+}
+
+function parseServiceBus(env: Env): ServiceBusConnection | undefined {
+  const name = settings.serviceBus.name;
+  const raw = env[name]?.trim();
+  if (raw) {
+    return {
+      kind: 'connectionString',
+      connectionString: raw,
+      emulated: /usedevelopmentemulator=true/i.test(raw),
+    };
+  }
+  const fqns = env[`${name}__fullyQualifiedNamespace`]?.trim();
+  if (!fqns) return undefined;
+  const clientId = env[`${name}__clientId`]?.trim();
+  return { kind: 'identity', fullyQualifiedNamespace: fqns, ...(clientId ? { clientId } : {}) };
+}
+
+/**
+ * Parses the environment once. Throws ConfigError naming each bad or missing
+ * setting; never returns a half-valid config.
+ */
+export function loadConfig(env: Env = process.env): KernelConfig {
+  const problems: SettingProblem[] = [];
+  const host = detectHostKind(env);
+
+  let storage: StorageConnection | undefined;
+  try {
+    storage = parseStorageConnection(settings.storage.name, env);
+  } catch (error) {
+    if (!(error instanceof StorageConnectionError)) throw error;
+    problems.push({ setting: error.setting, message: error.message });
+  }
+
+  // FUNCTIONS_WORKER_RUNTIME is the host's business; a plain Node process (unit tests) need not set it.
+  if (host !== 'unknown')
+    parseSetting(problems, settings.workerRuntime.name, settings.workerRuntime.schema, env);
+  const taskHub = parseSetting(problems, settings.taskHub.name, settings.taskHub.schema, env);
+  const maxBodyBytes = parseSetting(problems, settings.maxBodyBytes.name, settings.maxBodyBytes.schema, env);
+  const healthTimeoutMs = parseSetting(
+    problems,
+    settings.healthTimeoutMs.name,
+    settings.healthTimeoutMs.schema,
+    env,
+  );
+  const appInsights = parseSetting(problems, settings.appInsights.name, settings.appInsights.schema, env);
+
+  if (problems.length > 0 || storage === undefined) throw new ConfigError(problems);
+  return {
+    host,
+    storage,
+    serviceBus: parseServiceBus(env),
+    taskHub: taskHub as string,
+    maxBodyBytes: maxBodyBytes as number,
+    healthTimeoutMs: healthTimeoutMs as number,
+    appInsightsConnectionString: appInsights === '' ? undefined : appInsights,
+  };
+}

@@ -1,0 +1,28 @@
+/**
+ * The one declaration of every Azure resource name the kernel uses: Service Bus
+ * queues, topics and subscriptions, storage tables and blob containers. Infra
+ * (Bicep), the local runtime and the code all read these; a test fails when the
+ * Bicep disagrees.
+ */
+
+export const serviceBusNames = {
+  /** Client apps post orchestration requests here (contract.md, Service Bus). */
+  orchestrationRequestsQueue: 'aos-orchestration-requests',
+  /** The kernel publishes orchestration results here; one subscription per registered app. */
+  orchestrationResultsTopic: 'aos-orchestration-results',
+} as const;
+
+/** Per-queue settings the code expects of the broker; infra provisions exactly these. */
+export const serviceBusQueueSettings = {
+  maxDeliveryCount: 10,
+  lockDurationIso: 'PT1M',
+  defaultMessageTimeToLiveIso: 'P14D',
+  deadLetteringOnMessageExpiration: true,
+  requiresDuplicateDetection: true,
+  duplicateDetectionHistoryTimeWindowIso: 'PT10M',
+} as const;
+
+export const storageNames = {
+  tables: [] as readonly string[],
+  containers: [] as readonly string[],
+} as const;

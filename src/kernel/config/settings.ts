@@ -1,0 +1,115 @@
+import { z } from 'zod';
+
+/**
+ * Every app setting the kernel reads, declared once. The config schema, the
+ * committed `local.settings.sample.json` and the Bicep app settings are all checked
+ * against this list by tests, so a setting cannot exist in one place only.
+ */
+
+export interface SettingDescriptor {
+  /** The environment variable / app setting name. */
+  readonly name: string;
+  readonly description: string;
+  /** Validates the raw string; absent settings arrive as `undefined`. */
+  readonly schema: z.ZodType<unknown, string | undefined>;
+  /** The value `local.settings.sample.json` holds (local runtime + Azurite). */
+  readonly localValue: string;
+  /**
+   * Identity-based alternatives (`<Name>__fullyQualifiedNamespace` and the like) that
+   * production uses instead of a connection string. They are never in the local sample.
+   */
+  readonly identityKeys?: readonly string[];
+}
+
+const positiveInt = (fallback: number, max: number) =>
+  z
+    .string()
+    .regex(/^[0-9]+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(max))
+    .optional()
+    .transform((value) => value ?? fallback);
+
+const taskHubName = z
+  .string()
+  .regex(
+    /^[A-Za-z][A-Za-z0-9]{2,44}$/,
+    'must start with a letter, hold only letters and digits, and be 3 to 45 characters long',
+  );
+
+export const settings = {
+  storage: {
+    name: 'AzureWebJobsStorage',
+    description:
+      'Storage for the Functions host, Durable Functions and the kernel. A connection string locally ' +
+      '(UseDevelopmentStorage=true means Azurite); identity-based (__accountName or the service URIs) in Azure.',
+    schema: z.string().min(1).optional(),
+    localValue: 'UseDevelopmentStorage=true',
+    identityKeys: [
+      'AzureWebJobsStorage__accountName',
+      'AzureWebJobsStorage__blobServiceUri',
+      'AzureWebJobsStorage__queueServiceUri',
+      'AzureWebJobsStorage__tableServiceUri',
+      'AzureWebJobsStorage__credential',
+      'AzureWebJobsStorage__clientId',
+    ],
+  },
+  workerRuntime: {
+    name: 'FUNCTIONS_WORKER_RUNTIME',
+    description: 'Always `node`: the Functions host uses it to pick the language worker.',
+    schema: z.literal('node', { message: "must be 'node'" }),
+    localValue: 'node',
+  },
+  serviceBus: {
+    name: 'ServiceBusConnection',
+    description:
+      'Service Bus namespace for orchestration requests and results. Identity-based ' +
+      '(__fullyQualifiedNamespace) in Azure; locally the local runtime emulates the broker.',
+    schema: z.string().min(1).optional(),
+    localValue:
+      'Endpoint=sb://localhost;SharedAccessKeyName=local;SharedAccessKey=local;UseDevelopmentEmulator=true',
+    identityKeys: [
+      'ServiceBusConnection__fullyQualifiedNamespace',
+      'ServiceBusConnection__credential',
+      'ServiceBusConnection__clientId',
+    ],
+  },
+  taskHub: {
+    name: 'AOS_TASK_HUB',
+    description: 'Durable Functions task hub name (host.json reads it as %AOS_TASK_HUB%).',
+    schema: taskHubName.optional().transform((value) => value ?? 'aoskernel'),
+    localValue: 'aoskernellocal',
+  },
+  maxBodyBytes: {
+    name: 'AOS_MAX_BODY_BYTES',
+    description: 'Largest request body the kernel accepts, in bytes; larger bodies get 413.',
+    schema: positiveInt(1_048_576, 100 * 1024 * 1024),
+    localValue: '1048576',
+  },
+  healthTimeoutMs: {
+    name: 'AOS_HEALTH_TIMEOUT_MS',
+    description: 'How long the health check waits for each dependency before calling it down, in ms.',
+    schema: positiveInt(2_000, 60_000),
+    localValue: '2000',
+  },
+  appInsights: {
+    name: 'APPLICATIONINSIGHTS_CONNECTION_STRING',
+    description: 'Application Insights connection string; empty locally (telemetry goes to the console).',
+    schema: z.string().optional(),
+    localValue: '',
+  },
+} as const satisfies Record<string, SettingDescriptor>;
+
+export type SettingKey = keyof typeof settings;
+
+export const settingDescriptors: readonly SettingDescriptor[] = Object.values(settings);
+
+/** Names of every setting and identity alternative the kernel may read. */
+export function allSettingNames(): string[] {
+  return settingDescriptors.flatMap((descriptor) => [descriptor.name, ...(descriptor.identityKeys ?? [])]);
+}
+
+/** The `Values` that `local.settings.sample.json` must hold, exactly. */
+export function localSampleValues(): Record<string, string> {
+  return Object.fromEntries(settingDescriptors.map((descriptor) => [descriptor.name, descriptor.localValue]));
+}

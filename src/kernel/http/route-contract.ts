@@ -1,0 +1,126 @@
+import type { z } from 'zod';
+import { KernelError, problemContentType, toProblem, validationError } from '../errors';
+import { assertDeclaredLength, parseJsonBody } from './request-body';
+
+/**
+ * A route as data: method, template, zod schemas for params, query and body, and a
+ * handler that gets them parsed. `executeRoute` runs the whole request pipeline
+ * host-independently, so every HTTP function is a few lines of glue and every
+ * error takes the one problem+json path.
+ */
+
+export interface KernelRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: { get(name: string): string | null };
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: URLSearchParams;
+  /** Reads the raw body; called at most once, and only for routes with a body schema. */
+  bytes(): Promise<Uint8Array>;
+}
+
+export interface KernelResponse {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface RouteInput<P, Q, B> {
+  readonly params: P;
+  readonly query: Q;
+  readonly body: B;
+  readonly request: KernelRequest;
+}
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RouteContract<P = unknown, Q = unknown, B = unknown> {
+  /** Function name; unique in the app. */
+  readonly name: string;
+  readonly method: HttpMethod;
+  /** Template under the route prefix, e.g. `orchestrations/{id}`. */
+  readonly route: string;
+  readonly params?: z.ZodType<P>;
+  readonly query?: z.ZodType<Q>;
+  readonly body?: z.ZodType<B>;
+  handle(input: RouteInput<P, Q, B>): Promise<KernelResponse> | KernelResponse;
+}
+
+export interface SerializedResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string | undefined;
+}
+
+export interface ExecuteOptions {
+  readonly maxBodyBytes: number;
+  /** Receives errors that are the kernel's fault (5xx); client errors are not logged as failures. */
+  readonly onInternalError?: (error: unknown) => void;
+}
+
+export function serializeResponse(response: KernelResponse): SerializedResponse {
+  const headers: Record<string, string> = { ...response.headers };
+  if (response.body === undefined) return { status: response.status, headers, body: undefined };
+  if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
+    headers['content-type'] = 'application/json; charset=utf-8';
+  }
+  return { status: response.status, headers, body: JSON.stringify(response.body) };
+}
+
+export function problemResponse(
+  error: unknown,
+  instance: string,
+  options: ExecuteOptions,
+): SerializedResponse {
+  const { problem, headers, internal } = toProblem(error, instance);
+  if (internal) options.onInternalError?.(error);
+  return {
+    status: problem.status,
+    headers: { ...headers, 'content-type': problemContentType },
+    body: JSON.stringify(problem),
+  };
+}
+
+function parsePart<T>(schema: z.ZodType<T> | undefined, value: unknown, where: 'path' | 'query' | 'body'): T {
+  if (schema === undefined) return value as T;
+  const result = schema.safeParse(value);
+  if (!result.success) throw validationError(result.error, where);
+  return result.data;
+}
+
+function queryObject(query: URLSearchParams): Record<string, string> {
+  const object: Record<string, string> = {};
+  for (const [key, value] of query) if (!(key in object)) object[key] = value;
+  return object;
+}
+
+export async function executeRoute<P, Q, B>(
+  contract: RouteContract<P, Q, B>,
+  request: KernelRequest,
+  options: ExecuteOptions,
+): Promise<SerializedResponse> {
+  const instance = new URL(request.url).pathname;
+  try {
+    const params = parsePart(contract.params, request.params, 'path');
+    const query = parsePart(contract.query, queryObject(request.query), 'query');
+    let body: B = undefined as B;
+    if (contract.body !== undefined) {
+      assertDeclaredLength(request.headers.get('content-length'), options.maxBodyBytes);
+      const raw = parseJsonBody(
+        await request.bytes(),
+        request.headers.get('content-type'),
+        options.maxBodyBytes,
+      );
+      if (raw === undefined && !contract.body.safeParse(undefined).success) {
+        throw new KernelError('validation_failed', 'Validation failed', {
+          detail: 'A JSON request body is required.',
+          errors: [{ field: '', in: 'body', message: 'required', code: 'required' }],
+        });
+      }
+      body = parsePart(contract.body, raw, 'body');
+    }
+    return serializeResponse(await contract.handle({ params, query, body, request }));
+  } catch (error) {
+    return problemResponse(error, instance, options);
+  }
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import {
+  HostJsonError,
+  parseHostJson,
+  parseTimeSpan,
+  resolveAppSettingExpression,
+} from '../../../../src/host/app/host-json';
+
+describe('parseHostJson', () => {
+  it('defaults the route prefix to api and the timeout to 30 minutes', () => {
+    const settings = parseHostJson({ version: '2.0' });
+    expect(settings.routePrefix).toBe('api');
+    expect(settings.functionTimeoutMs).toBe(30 * 60 * 1000);
+  });
+
+  it('reads a custom or empty route prefix and a timeout', () => {
+    expect(parseHostJson({ extensions: { http: { routePrefix: '/v1/' } } }).routePrefix).toBe('v1');
+    expect(parseHostJson({ extensions: { http: { routePrefix: '' } } }).routePrefix).toBe('');
+    expect(parseHostJson({ functionTimeout: '00:00:05' }).functionTimeoutMs).toBe(5000);
+    expect(parseHostJson({ functionTimeout: -1 }).functionTimeoutMs).toBeUndefined();
+  });
+
+  it('rejects malformed documents', () => {
+    expect(() => parseHostJson([])).toThrow(HostJsonError);
+    expect(() => parseHostJson({ functionTimeout: '5 minutes' })).toThrow(/functionTimeout/);
+    expect(() => parseHostJson({ extensions: { http: { routePrefix: 3 } } })).toThrow(/routePrefix/);
+  });
+
+  it('reads TimeSpans with days and fractions', () => {
+    expect(parseTimeSpan('1.02:03:04.5')).toBe(((26 * 60 + 3) * 60 + 4) * 1000 + 500);
+    expect(parseTimeSpan('nope')).toBeUndefined();
+  });
+
+  it('resolves %SETTING% expressions and names a missing setting', () => {
+    expect(resolveAppSettingExpression('%A%-%B%', { A: '1', B: '2' })).toBe('1-2');
+    expect(() => resolveAppSettingExpression('%MISSING%', {})).toThrow(/MISSING/);
+  });
+});

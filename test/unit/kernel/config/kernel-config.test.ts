@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, azuriteConnectionString, loadConfig } from '../../../../src/kernel/config';
+
+const azurite = 'UseDevelopmentStorage=true';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems.map((p) => p.setting);
+  }
+  throw new Error('expected loadConfig to throw');
+}
+
+describe('loadConfig', () => {
+  it('parses a complete local configuration', () => {
+    const config = loadConfig({
+      AzureWebJobsStorage: azurite,
+      FUNCTIONS_WORKER_RUNTIME: 'node',
+      AOS_TASK_HUB: 'myhub',
+      AOS_MAX_BODY_BYTES: '2048',
+      AOS_HEALTH_TIMEOUT_MS: '750',
+      AOS_LOCAL_RUNTIME: '1',
+    });
+    expect(config.host).toBe('local-runtime');
+    expect(config.taskHub).toBe('myhub');
+    expect(config.maxBodyBytes).toBe(2048);
+    expect(config.healthTimeoutMs).toBe(750);
+    expect(config.storage.kind).toBe('connectionString');
+    if (config.storage.kind === 'connectionString') {
+      expect(config.storage.blobEndpoint).toBe('http://127.0.0.1:10000/devstoreaccount1');
+      expect(config.storage.tableEndpoint).toBe('http://127.0.0.1:10002/devstoreaccount1');
+      expect(config.storage.insecure).toBe(true);
+    }
+    expect(config.appInsightsConnectionString).toBeUndefined();
+  });
+
+  it('applies defaults for optional settings', () => {
+    const config = loadConfig({ AzureWebJobsStorage: azurite });
+    expect(config.taskHub).toBe('aoskernel');
+    expect(config.maxBodyBytes).toBe(1_048_576);
+    expect(config.healthTimeoutMs).toBe(2_000);
+    expect(config.serviceBus).toBeUndefined();
+  });
+
+  it('accepts identity-based storage and Service Bus settings', () => {
+    const config = loadConfig({
+      AzureWebJobsStorage__accountName: 'aosprod',
+      AzureWebJobsStorage__credential: 'managedidentity',
+      AzureWebJobsStorage__clientId: '00000000-0000-0000-0000-000000000001',
+      ServiceBusConnection__fullyQualifiedNamespace: 'aos.servicebus.windows.net',
+    });
+    expect(config.storage).toEqual({
+      kind: 'identity',
+      blobEndpoint: 'https://aosprod.blob.core.windows.net',
+      tableEndpoint: 'https://aosprod.table.core.windows.net',
+      queueEndpoint: 'https://aosprod.queue.core.windows.net',
+      clientId: '00000000-0000-0000-0000-000000000001',
+    });
+    expect(config.serviceBus).toEqual({
+      kind: 'identity',
+      fullyQualifiedNamespace: 'aos.servicebus.windows.net',
+    });
+  });
+
+  it('names the storage setting when it is missing', () => {
+    try {
+      loadConfig({});
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toContain('AzureWebJobsStorage');
+      expect((error as Error).message).toContain('AzureWebJobsStorage__accountName');
+    }
+  });
+
+  it('names every invalid setting at once', () => {
+    expect(
+      problemsOf({
+        AzureWebJobsStorage: azurite,
+        AOS_MAX_BODY_BYTES: 'lots',
+        AOS_HEALTH_TIMEOUT_MS: '0',
+        AOS_TASK_HUB: '1x',
+      }),
+    ).toEqual(['AOS_TASK_HUB', 'AOS_MAX_BODY_BYTES', 'AOS_HEALTH_TIMEOUT_MS']);
+  });
+
+  it('rejects a worker runtime other than node when running under a host', () => {
+    expect(
+      problemsOf({
+        AzureWebJobsStorage: azurite,
+        AOS_LOCAL_RUNTIME: '1',
+        FUNCTIONS_WORKER_RUNTIME: 'python',
+      }),
+    ).toEqual(['FUNCTIONS_WORKER_RUNTIME']);
+  });
+
+  it('rejects a storage value that is not a connection string', () => {
+    expect(problemsOf({ AzureWebJobsStorage: 'not-a-connection-string' })).toEqual(['AzureWebJobsStorage']);
+    expect(problemsOf({ AzureWebJobsStorage: 'AccountName=x' })).toEqual(['AzureWebJobsStorage']);
+  });
+
+  it('never puts the account key in its error message', () => {
+    const key = 'c2VjcmV0LWtleS12YWx1ZQ==';
+    try {
+      loadConfig({ AzureWebJobsStorage: `AccountKey=${key}`, AOS_MAX_BODY_BYTES: 'x' });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as Error).message).not.toContain(key);
+    }
+  });
+
+  it('builds Azurite connection strings for any ports', () => {
+    const value = azuriteConnectionString({ blob: 1, queue: 2, table: 3 });
+    const config = loadConfig({ AzureWebJobsStorage: value });
+    expect(config.storage.blobEndpoint).toBe('http://127.0.0.1:1/devstoreaccount1');
+    expect(config.storage.queueEndpoint).toBe('http://127.0.0.1:2/devstoreaccount1');
+    expect(config.storage.tableEndpoint).toBe('http://127.0.0.1:3/devstoreaccount1');
+  });
+});
