@@ -307,8 +307,9 @@ export class HttpHost {
   ): Promise<void> {
     const invocationId = randomUUID();
     const target = new URL(`${url.pathname}${url.search}`, this.options.streamProxyUri);
+    let proxyReq: http.ClientRequest | undefined;
     const proxied = new Promise<void>((resolve, reject) => {
-      const proxyReq = http.request(target, {
+      proxyReq = http.request(target, {
         method: req.method,
         headers: {
           ...req.headers,
@@ -330,6 +331,8 @@ export class HttpHost {
       proxyReq.on('error', reject);
       req.pipe(proxyReq);
     });
+    // A failed invocation never answers the proxy; its rejection is handled below.
+    proxied.catch(() => undefined);
     const incoming: IncomingHttp = {
       method: req.method ?? 'GET',
       url: url.toString(),
@@ -345,6 +348,7 @@ export class HttpHost {
         triggerMetadata: httpTriggerMetadata(incoming),
       });
     } catch (error) {
+      proxyReq?.destroy();
       if (!(error instanceof FunctionInvocationError)) throw error;
       sendProblem(
         res,

@@ -1,0 +1,61 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningProcess } from '../../support/processes';
+import { projectRoot, runAos } from '../../support/processes';
+
+/** An app that enables HTTP streaming: bodies flow through the library's own proxy. */
+
+let host: RunningProcess;
+
+beforeAll(async () => {
+  host = await runAos(['host', '--app', path.join(projectRoot, 'test', 'fixtures', 'stream-app'), '--port', '0']);
+});
+
+afterAll(async () => {
+  await host?.stop();
+});
+
+describe('aos host with enableHttpStream', () => {
+  it('streams a request body to the function in chunks', async () => {
+    const chunk = new Uint8Array(64 * 1024).fill(7);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= 16) {
+          controller.close();
+          return;
+        }
+        sent += 1;
+        controller.enqueue(chunk);
+      },
+    });
+    const response = await fetch(`${host.baseUrl}/api/upload`, {
+      method: 'POST',
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    expect(response.status).toBe(200);
+    const result = (await response.json()) as { bytes: number; chunks: number };
+    expect(result.bytes).toBe(16 * 64 * 1024);
+    expect(result.chunks).toBeGreaterThan(1);
+  });
+
+  it('streams a response body from the function', async () => {
+    const response = await fetch(`${host.baseUrl}/api/download/2000`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/plain');
+    // Relayed from the library's proxy as it streams, not buffered by the host.
+    expect(response.headers.get('content-length')).toBeNull();
+    const text = await response.text();
+    const lines = text.trim().split('\n');
+    expect(lines).toHaveLength(2000);
+    expect(lines[1999]).toBe('line 1999');
+  });
+
+  it('answers 500 and keeps serving when a streaming function throws', async () => {
+    const failed = await fetch(`${host.baseUrl}/api/brokenStream`, { method: 'POST', body: 'x' });
+    expect(failed.status).toBe(500);
+    const after = await fetch(`${host.baseUrl}/api/download/3`);
+    expect(await after.text()).toBe('line 0\nline 1\nline 2\n');
+  });
+});
