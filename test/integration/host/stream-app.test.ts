@@ -33,7 +33,7 @@ describe('aos host with enableHttpStream', () => {
       method: 'POST',
       body,
       duplex: 'half',
-    } as RequestInit);
+    });
     expect(response.status).toBe(200);
     const result = (await response.json()) as { bytes: number; chunks: number };
     expect(result.bytes).toBe(16 * 64 * 1024);
