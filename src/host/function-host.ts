@@ -1,8 +1,13 @@
 import path from 'node:path';
 import { localRuntimeMarker } from '../kernel/environment';
-import type { LoadedApp, LocalSettings } from './app/app-loader';
-import { applySettings, loadApp, readLocalSettings } from './app/app-loader';
+import type { InlineApp, LoadedApp, LocalSettings } from './app/app-loader';
+import { applySettings, loadApp, loadInlineApp, readLocalSettings } from './app/app-loader';
 import { FunctionInvoker } from './app/invoker';
+import type { DurableHostOptions } from './durable/durable-host';
+import { createDurableRuntime } from './durable/durable-host';
+import { isDurableTrigger } from './durable/durable-functions-index';
+import type { DurableRuntime } from './durable/durable-runtime';
+import { createDurableClientData, createDurableManagementHandler } from './durable/management-api';
 import { HttpHost } from './http/http-host';
 import type { SystemHandler } from './http/http-host';
 import type { HostLogger } from './logger';
@@ -17,12 +22,15 @@ import { TimerScheduler } from './timers/timer-scheduler';
  */
 
 export interface FunctionHostOptions {
-  readonly appDir: string;
+  /** The app's folder (package.json main + host.json), or an app defined in code. */
+  readonly appDir: string | InlineApp;
   /** 0 picks a free port. Defaults to local.settings.json Host.LocalHttpPort, then 7071. */
   readonly port?: number | undefined;
   readonly hostname?: string;
   readonly logger?: HostLogger;
   readonly systemHandlers?: readonly SystemHandler[];
+  /** Clock, store and time skipping for the Durable runtime (tests use a virtual clock). */
+  readonly durable?: DurableHostOptions;
 }
 
 const supportedTriggers = new Set(['httptrigger', 'timertrigger']);
@@ -39,12 +47,19 @@ export class FunctionHost {
     private readonly timers: TimerScheduler,
     private readonly invoker: FunctionInvoker,
     private readonly logger: HostLogger,
+    /** The Durable runtime, when the app has durable functions. */
+    readonly durable: DurableRuntime | undefined,
   ) {}
 
   static async start(options: FunctionHostOptions): Promise<FunctionHost> {
     const logger = options.logger ?? createConsoleLogger();
-    const appDir = path.resolve(options.appDir);
-    const settings = readLocalSettings(appDir);
+    const inline = typeof options.appDir === 'string' ? undefined : options.appDir;
+    const appDir = path.resolve(
+      typeof options.appDir === 'string' ? options.appDir : (options.appDir.dir ?? process.cwd()),
+    );
+    const settings: LocalSettings = inline
+      ? { values: {}, localHttpPort: undefined, cors: undefined, file: undefined }
+      : readLocalSettings(appDir);
     applySettings(settings.values);
     applySettings({
       [localRuntimeMarker]: '1',
@@ -52,15 +67,24 @@ export class FunctionHost {
       AzureWebJobsScriptRoot: appDir,
     });
 
-    const app = loadApp(appDir);
+    const app = inline ? loadInlineApp(inline) : loadApp(appDir);
     app.registrations.logger = (level, _category, message) => logger.fromFunction(level, message);
     const invoker = new FunctionInvoker(app.registrations, logger, app.host.functionTimeoutMs);
     const capabilities = await invoker.capabilities();
+    const durable = await createDurableRuntime(app, invoker, logger, options.durable ?? {});
+    let baseUrl = '';
+    if (durable) {
+      const clientData = () => ({
+        json: JSON.stringify(createDurableClientData(baseUrl, durable.taskHubName)),
+      });
+      invoker.provideInput('durableClient', clientData);
+      invoker.provideInput('orchestrationClient', clientData);
+    }
 
     for (const fn of app.registrations.functions.values()) {
       const trigger = Object.values(fn.metadata.bindings).find((b) => /trigger$/i.test(String(b.type)));
       const type = String(trigger?.type ?? 'unknown');
-      if (!supportedTriggers.has(type.toLowerCase())) {
+      if (!supportedTriggers.has(type.toLowerCase()) && !(durable && isDurableTrigger(type))) {
         logger.warn(
           `Function '${fn.metadata.name}' uses a ${type}, which this local runtime does not run yet.`,
         );
@@ -79,12 +103,18 @@ export class FunctionHost {
       hostname: options.hostname ?? '127.0.0.1',
       maxRequestBodyBytes: Number.isFinite(maxBody) && maxBody > 0 ? maxBody : 100 * 1024 * 1024,
       cors: settings.cors,
-      systemHandlers: options.systemHandlers ?? [],
+      systemHandlers: [
+        ...(options.systemHandlers ?? []),
+        ...(durable ? [createDurableManagementHandler(durable, { baseUrl: () => baseUrl })] : []),
+      ],
       streamProxyUri: capabilities['HttpUri'],
     });
     const timers = new TimerScheduler(app.registrations, invoker, logger, process.env);
     const port = await http.start();
-    const baseUrl = `http://${options.hostname ?? '127.0.0.1'}:${port}`;
+    baseUrl = `http://${options.hostname ?? '127.0.0.1'}:${port}`;
+    // func sets this too; the durable client builds its URLs from it.
+    process.env['WEBSITE_HOSTNAME'] = `${options.hostname ?? '127.0.0.1'}:${port}`;
+    await durable?.start();
     timers.start();
 
     logger.info(
@@ -96,7 +126,11 @@ export class FunctionHost {
     for (const timer of timers.timers)
       logger.info(`\t${timer.fn.metadata.name}: timerTrigger (${timer.schedule.describe})`);
     logger.info(`Host started: ${app.name}@${app.version} listening on ${baseUrl}`);
-    return new FunctionHost(app, settings, port, baseUrl, http, timers, invoker, logger);
+    if (durable)
+      logger.info(
+        `Durable: task hub '${durable.taskHubName}', management API at ${baseUrl}/runtime/webhooks/durabletask/`,
+      );
+    return new FunctionHost(app, settings, port, baseUrl, http, timers, invoker, logger, durable);
   }
 
   /** Graceful stop: no new requests, running invocations finish, then app-terminate hooks. */
@@ -105,6 +139,7 @@ export class FunctionHost {
       this.logger.info('Stopping host...');
       await this.timers.stop();
       await this.http.stop(graceMs);
+      await this.durable?.stop();
       await this.invoker.runAppHooks('appTerminate');
       this.logger.info('Host stopped.');
     })();

@@ -61,7 +61,11 @@ describe('aos start (what npm start runs)', () => {
     const unknown = await fetch(`${stack.baseUrl}/api/no/such/route`);
     expect(unknown.status).toBe(404);
     expect(unknown.headers.get('content-type')).toBe('application/problem+json');
-    expect(await unknown.json()).toMatchObject({ status: 404, code: 'not_found', instance: '/api/no/such/route' });
+    expect(await unknown.json()).toMatchObject({
+      status: 404,
+      code: 'not_found',
+      instance: '/api/no/such/route',
+    });
 
     const wrong = await fetch(`${stack.baseUrl}/api/health`, { method: 'DELETE' });
     expect(wrong.status).toBe(405);

@@ -106,6 +106,29 @@ export function readHostSettings(dir: string): HostSettings {
   return parseHostJson(readJson(file));
 }
 
+/** An app defined in code (the testing API): a register function instead of entry files. */
+export interface InlineApp {
+  readonly name?: string;
+  readonly dir?: string;
+  /** Calls app.* / df.app.* to register functions and hooks. */
+  readonly register: () => void;
+  /** host.json content; defaults to an empty v2 document. */
+  readonly hostJson?: Record<string, unknown>;
+}
+
+export function loadInlineApp(inline: InlineApp): LoadedApp {
+  const registrations = new Registrations();
+  withRegistrations(registrations, inline.register);
+  return {
+    dir: path.resolve(inline.dir ?? process.cwd()),
+    name: inline.name ?? 'inline-app',
+    version: '0.0.0',
+    host: parseHostJson(inline.hostJson ?? { version: '2.0' }),
+    entryFiles: [],
+    registrations,
+  };
+}
+
 /** Requires the app's entry files, capturing what they register. */
 export function loadApp(dir: string): LoadedApp {
   const absolute = path.resolve(dir);

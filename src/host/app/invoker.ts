@@ -40,14 +40,33 @@ export class FunctionInvocationError extends Error {
 
 export class FunctionTimeoutError extends Error {}
 
+/** Supplies the data of an input binding of a given type (e.g. `durableClient`) for each invocation. */
+export type InputProvider = (fn: RegisteredFunction, bindingName: string) => RpcTypedData;
+
 export class FunctionInvoker {
   readonly appHookData: Record<string, unknown> = {};
+  readonly #inputProviders = new Map<string, InputProvider>();
 
   constructor(
     private readonly registrations: Registrations,
     private readonly logger: HostLogger,
     private readonly functionTimeoutMs: number | undefined,
   ) {}
+
+  /** Registers the source of an input binding type, as an extension does for its bindings. */
+  provideInput(bindingType: string, provider: InputProvider): void {
+    this.#inputProviders.set(bindingType.toLowerCase(), provider);
+  }
+
+  private extraInputs(fn: RegisteredFunction): RpcParameterBinding[] {
+    const inputs: RpcParameterBinding[] = [];
+    for (const [name, binding] of Object.entries(fn.metadata.bindings)) {
+      if (binding.direction !== 'in' || /trigger$/i.test(String(binding.type))) continue;
+      const provider = this.#inputProviders.get(String(binding.type).toLowerCase());
+      if (provider) inputs.push({ name, data: provider(fn, name) });
+    }
+    return inputs;
+  }
 
   private model(): ProgrammingModel {
     const model = this.registrations.programmingModel;
@@ -122,7 +141,7 @@ export class FunctionInvoker {
     const request: RpcInvocationRequest = {
       invocationId,
       functionId: fn.metadata.functionId ?? fn.metadata.name,
-      inputData: input.inputData,
+      inputData: [...input.inputData, ...this.extraInputs(fn)],
       triggerMetadata: input.triggerMetadata ?? {},
       ...(input.traceParent
         ? { traceContext: { traceParent: input.traceParent, traceState: '', attributes: {} } }

@@ -7,6 +7,7 @@ import { FunctionInvocationError } from '../app/invoker';
 import type { HostLogger } from '../logger';
 import type { CompiledRoute } from '../../kernel/http';
 import { compareRoutePrecedence, compileRoute } from '../../kernel/http';
+import { BodyTooLargeError, readBody } from './read-body';
 import type { IncomingHttp, OutgoingHttp } from './rpc-http';
 import { fromRpcHttpResponse, httpTriggerMetadata, toRpcHttpRequest } from './rpc-http';
 
@@ -61,29 +62,6 @@ export function collectHttpRoutes(registrations: Registrations): HttpRoute[] {
     }
   }
   return routes.sort((a, b) => compareRoutePrecedence(a.route, b.route));
-}
-
-class BodyTooLargeError extends Error {}
-
-function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? NaN);
-  if (Number.isFinite(declared) && declared > limit) return Promise.reject(new BodyTooLargeError());
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new BodyTooLargeError());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 function sendProblem(

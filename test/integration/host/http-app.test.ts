@@ -34,7 +34,10 @@ afterAll(async () => {
 describe('aos host serving a v4 app', () => {
   it('matches route parameters, optional parameters and the query string', async () => {
     const response = await fetch(`${base}/greet/bob?lang=en&tag=a&tag=b`, {
-      headers: { 'user-agent': 'fixture-test', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+      headers: {
+        'user-agent': 'fixture-test',
+        traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      },
     });
     expect(response.status).toBe(200);
     const body = (await response.json()) as Record<string, unknown>;
@@ -81,7 +84,10 @@ describe('aos host serving a v4 app', () => {
 
   it('prefers the more specific route when several match', async () => {
     expect(await (await fetch(`${base}/items/7`)).json()).toMatchObject({ kind: 'by-id', id: 7 });
-    expect(await (await fetch(`${base}/items/seven`)).json()).toMatchObject({ kind: 'by-name', name: 'seven' });
+    expect(await (await fetch(`${base}/items/seven`)).json()).toMatchObject({
+      kind: 'by-name',
+      name: 'seven',
+    });
   });
 
   it('serves catch-all and default routes, case-insensitively', async () => {
@@ -161,7 +167,9 @@ describe('aos host serving a v4 app', () => {
   });
 
   it('logs each invocation with its duration, like func', () => {
-    expect(host.output()).toMatch(/Executed 'Functions\.hello' \(Succeeded, Id=[0-9a-f-]{36}, Duration=\d+ms\)/);
+    expect(host.output()).toMatch(
+      /Executed 'Functions\.hello' \(Succeeded, Id=[0-9a-f-]{36}, Duration=\d+ms\)/,
+    );
     expect(host.output()).toContain(`hello: [GET] ${host.baseUrl}/fixture/greet/{name}/{title?}`);
   });
 });

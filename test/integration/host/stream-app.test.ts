@@ -8,7 +8,13 @@ import { projectRoot, runAos } from '../../support/processes';
 let host: RunningProcess;
 
 beforeAll(async () => {
-  host = await runAos(['host', '--app', path.join(projectRoot, 'test', 'fixtures', 'stream-app'), '--port', '0']);
+  host = await runAos([
+    'host',
+    '--app',
+    path.join(projectRoot, 'test', 'fixtures', 'stream-app'),
+    '--port',
+    '0',
+  ]);
 });
 
 afterAll(async () => {

@@ -1,13 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { Registrations } from '../../../../src/host/app/functions-core';
-import { TimerScheduleError, collectTimers, scheduleFromExpression } from '../../../../src/host/timers/timer-scheduler';
+import {
+  TimerScheduleError,
+  collectTimers,
+  scheduleFromExpression,
+} from '../../../../src/host/timers/timer-scheduler';
 
 function withTimer(schedule: unknown, runOnStartup?: boolean): Registrations {
   const registrations = new Registrations();
   registrations.functions.set('t', {
     metadata: {
       name: 't',
-      bindings: { timerTrigger1: { type: 'timerTrigger', direction: 'in', schedule, ...(runOnStartup ? { runOnStartup } : {}) } },
+      bindings: {
+        timerTrigger1: {
+          type: 'timerTrigger',
+          direction: 'in',
+          schedule,
+          ...(runOnStartup ? { runOnStartup } : {}),
+        },
+      },
     },
     callback: () => undefined,
   });
