@@ -449,20 +449,23 @@ class Replayer {
     };
   }
 
-  /** DurableOrchestrationContext.CreateTimer: timers beyond the maximum are chained in intervals. */
+  /**
+   * DurableOrchestrationContext.CreateTimer: timers beyond the maximum are chained in
+   * intervals. After each interval fires, another is scheduled only while the final
+   * time is still ahead of the orchestration's current time (an episode may run late).
+   */
   private timer(fireAtMs: number, canceled: boolean): ShimTask {
     const { maximumShortTimerMs, longRunningTimerIntervalMs } = this.options;
     const result = new ShimTask();
     const next = () => {
       const remaining = fireAtMs - this.#now;
       const at = remaining > maximumShortTimerMs ? this.#now + longRunningTimerIntervalMs : fireAtMs;
-      const final = at === fireAtMs;
       const task = this.schedule((id) => ({ kind: 'timer', id, fireAt: new Date(at).toISOString() }));
       if (canceled) {
         result.complete();
         return;
       }
-      task.then(() => (final ? result.complete() : next()));
+      task.then(() => (fireAtMs > this.#now ? next() : result.complete()));
     };
     next();
     return result;

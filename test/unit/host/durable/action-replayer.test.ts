@@ -175,3 +175,18 @@ describe('replayActions', () => {
     expect(computeRetryDelayMs({ ...options, retryTimeoutInMilliseconds: 50 }, 0, 0, 60)).toBe(0);
   });
 });
+
+describe('replayActions with late episodes', () => {
+  it('completes a long timer without another interval when the episode runs after its final time', () => {
+    const fireAt = at(7 * day).toISOString();
+    const history = [
+      ...started(),
+      historyEvent(EventType.TimerCreated, at(0), { EventId: 0, FireAt: at(3 * day).toISOString() }),
+      // The episode that delivers the first interval runs only at day 8.
+      historyEvent(EventType.OrchestratorStarted, at(8 * day)),
+      historyEvent(EventType.TimerFired, at(3 * day), { TimerId: 0 }),
+    ];
+    const result = replay([{ actionType: ActionType.CreateTimer, fireAt }, activity('after')], history);
+    expect(result.newDecisions).toEqual([{ kind: 'activity', id: 1, name: 'after', input: undefined }]);
+  });
+});
