@@ -259,30 +259,36 @@ export class DurableRuntime implements DurableEngineApi {
       if (state.busy) continue;
       this.#runningEpisodes += 1;
       state.busy = true;
-      void this.runEpisode(state).finally(() => {
-        state.busy = false;
-        this.#runningEpisodes -= 1;
-        if (this.visibleMessages(state).length > 0) this.enqueueEpisode(state);
-        this.pump();
-      });
+      void this.runEpisode(state)
+        .catch((error: unknown) => this.internalError(`episode of '${state.record.instanceId}'`, error))
+        .finally(() => {
+          state.busy = false;
+          this.#runningEpisodes -= 1;
+          if (this.visibleMessages(state).length > 0) this.enqueueEpisode(state);
+          this.pump();
+        });
     }
     while (this.#runningActivities < this.#maxActivities && this.#activityQueue.length > 0) {
       const work = this.#activityQueue.shift()!;
       this.#runningActivities += 1;
-      void this.runActivity(work).finally(() => {
-        this.#runningActivities -= 1;
-        this.pump();
-      });
+      void this.runActivity(work)
+        .catch((error: unknown) => this.internalError(`activity '${work.name}'`, error))
+        .finally(() => {
+          this.#runningActivities -= 1;
+          this.pump();
+        });
     }
     for (const queue of this.#entities.values()) {
       if (queue.busy || queue.pending.length === 0) continue;
       queue.busy = true;
       this.#runningEntities += 1;
-      void this.runEntityBatch(queue).finally(() => {
-        queue.busy = false;
-        this.#runningEntities -= 1;
-        this.pump();
-      });
+      void this.runEntityBatch(queue)
+        .catch((error: unknown) => this.internalError(`entity ${queue.record.entityId}`, error))
+        .finally(() => {
+          queue.busy = false;
+          this.#runningEntities -= 1;
+          this.pump();
+        });
     }
     if (this.isIdle()) {
       const waiters = this.#idleWaiters;
@@ -290,6 +296,13 @@ export class DurableRuntime implements DurableEngineApi {
       for (const waiter of waiters) waiter();
       this.maybeSkipTime();
     }
+  }
+
+  /** A runtime bug must not take the host down; it is logged and the work item is dropped. */
+  private internalError(what: string, error: unknown): void {
+    this.options.logger.error(
+      `Durable: the local runtime failed while running the ${what}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
   }
 
   /** Time skipping: when every instance waits only on timers, jump to the next one. */
