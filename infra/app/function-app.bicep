@@ -48,6 +48,12 @@ param durableTaskSchedulerEndpoint string = ''
 @minValue(1)
 param maxBodyBytes int = 1048576
 
+@description('Key Vault holding the kernel\'s secrets (the callback signing key), referenced from app settings.')
+param keyVaultName string
+
+@description('Comma-separated npm packages the kernel loads at start-up to add transports and rules.')
+param extensionPackages string = ''
+
 @description('Health check timeout per dependency, in ms (AOS_HEALTH_TIMEOUT_MS).')
 @minValue(1)
 param healthTimeoutMs int = 2000
@@ -106,6 +112,16 @@ var kernelSettings = [
   {
     name: 'AOS_HEALTH_TIMEOUT_MS'
     value: string(healthTimeoutMs)
+  }
+  {
+    // A Key Vault reference, resolved by the platform with the app's identity; the
+    // operator sets the secret once (docs/deploy.md). The value never sits in settings.
+    name: 'AOS_CALLBACK_SIGNING_SECRET'
+    value: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=aos-callback-signing-secret)'
+  }
+  {
+    name: 'AOS_EXTENSION_PACKAGES'
+    value: extensionPackages
   }
   {
     name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'

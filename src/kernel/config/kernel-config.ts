@@ -18,6 +18,8 @@ export interface KernelConfig {
   readonly maxBodyBytes: number;
   readonly healthTimeoutMs: number;
   readonly appInsightsConnectionString: string | undefined;
+  readonly callbackSigningSecret: string | undefined;
+  readonly extensionPackages: readonly string[];
 }
 
 export interface SettingProblem {
@@ -102,6 +104,18 @@ export function loadConfig(env: Env = process.env): KernelConfig {
     env,
   );
   const appInsights = parseSetting(problems, settings.appInsights.name, settings.appInsights.schema, env);
+  const callbackSigningSecret = parseSetting(
+    problems,
+    settings.callbackSigningSecret.name,
+    settings.callbackSigningSecret.schema,
+    env,
+  );
+  const extensionPackages = parseSetting(
+    problems,
+    settings.extensionPackages.name,
+    settings.extensionPackages.schema,
+    env,
+  );
 
   if (problems.length > 0 || storage === undefined) throw new ConfigError(problems);
   return {
@@ -112,5 +126,7 @@ export function loadConfig(env: Env = process.env): KernelConfig {
     maxBodyBytes: maxBodyBytes as number,
     healthTimeoutMs: healthTimeoutMs as number,
     appInsightsConnectionString: appInsights === '' ? undefined : appInsights,
+    callbackSigningSecret,
+    extensionPackages: extensionPackages ?? [],
   };
 }

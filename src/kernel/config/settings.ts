@@ -92,6 +92,30 @@ export const settings = {
     schema: positiveInt(2_000, 60_000),
     localValue: '2000',
   },
+  callbackSigningSecret: {
+    name: 'AOS_CALLBACK_SIGNING_SECRET',
+    description:
+      'Key for the HMAC-SHA256 signature on callbacks to callback_url (x-aos-signature). At least 16 characters. ' +
+      'In Azure a Key Vault reference; requests with a callback_url are refused while it is unset.',
+    schema: z.string().min(16, 'must be at least 16 characters').optional(),
+    localValue: 'local-development-callback-signing-key',
+  },
+  extensionPackages: {
+    name: 'AOS_EXTENSION_PACKAGES',
+    description:
+      'Comma-separated npm packages loaded at start-up; each exports register(registry) to add transports, ' +
+      'builtin agents, policy rules or MCP tools.',
+    schema: z
+      .string()
+      .optional()
+      .transform((value) =>
+        (value ?? '')
+          .split(',')
+          .map((name) => name.trim())
+          .filter((name) => name !== ''),
+      ),
+    localValue: '',
+  },
   appInsights: {
     name: 'APPLICATIONINSIGHTS_CONNECTION_STRING',
     description: 'Application Insights connection string; empty locally (telemetry goes to the console).',

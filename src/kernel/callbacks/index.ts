@@ -1,0 +1,7 @@
+/**
+ * Callbacks: signed status notifications to a request's callback_url. Owns the
+ * signature format and delivery of one attempt; retries belong to the caller.
+ */
+export { signCallback, verifyCallback, signatureHeader, timestampHeader } from './signature';
+export { sendCallback, CallbackDeliveryError } from './callback-sender';
+export type { CallbackEnvelope, CallbackSenderOptions } from './callback-sender';
