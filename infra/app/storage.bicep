@@ -16,8 +16,14 @@ param tags object
 
 // The kernel's tables and containers: exactly storageNames.tables and
 // storageNames.containers in src/kernel/config/resource-names.ts (a test compares).
-var kernelTableNames = []
-var kernelContainerNames = []
+var kernelTableNames = [
+  'agents'
+  'secrets'
+  'orchestrations'
+]
+var kernelContainerNames = [
+  'transcripts'
+]
 
 // Flex Consumption pulls the app package from this container (functionAppConfig.deployment).
 var deploymentContainerName = 'app-package'

@@ -6,6 +6,11 @@
 import { getKernel } from '../composition/root';
 import { mountFallback } from './http/mount-route';
 import './http/health';
+import './http/agents';
+import './http/orchestrations';
+import './durable/workflow-orchestrator';
+import './durable/send-orchestrator';
+import './durable/activities';
 
 getKernel();
 mountFallback();

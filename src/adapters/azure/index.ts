@@ -5,3 +5,7 @@
  */
 export { createBlobServiceClient, createTableServiceClient, credentialFor } from './storage-clients';
 export { createStorageHealthChecks } from './storage-health';
+export { TableAgentRegistry } from './agent-registry';
+export { TableSecretStore } from './secret-store';
+export { TableOrchestrationStore } from './table-orchestration-store';
+export { BlobTranscriptStore } from './blob-transcript-store';

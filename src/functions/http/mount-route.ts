@@ -1,5 +1,8 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { app } from '@azure/functions';
+import * as df from 'durable-functions';
+import type { WorkflowEngine } from '../../kernel/orchestrations';
+import { durableWorkflowEngine } from '../durable/workflow-engine';
 import { getKernel } from '../../composition/root';
 import type { KernelRequest, RouteContract, SerializedResponse } from '../../kernel/http';
 import { RouteTable, executeRoute, problemResponse } from '../../kernel/http';
@@ -43,6 +46,37 @@ export function mountRoute<P, Q, B>(contract: RouteContract<P, Q, B>): void {
     handler: async (request, context) => {
       const kernel = getKernel();
       const response = await executeRoute(contract, toKernelRequest(request), {
+        maxBodyBytes: kernel.config.maxBodyBytes,
+        onInternalError: logInternal(context),
+      });
+      return toResponseInit(response);
+    },
+  });
+}
+
+/** Identity helper so a route literal infers its params/query/body types. */
+export function defineRoute<P, Q, B>(contract: RouteContract<P, Q, B>): RouteContract<P, Q, B> {
+  return contract;
+}
+
+/**
+ * A route whose handler needs the durable engine: the client comes from the
+ * invocation's durableClient input, so the contract is built per invocation.
+ */
+export function mountDurableRoute<P, Q, B>(
+  shape: Pick<RouteContract<P, Q, B>, 'name' | 'method' | 'route'>,
+  build: (engine: WorkflowEngine) => RouteContract<P, Q, B>,
+): void {
+  routeTable.add(shape.method, shape.route);
+  app.http(shape.name, {
+    methods: [shape.method],
+    route: shape.route,
+    authLevel: 'anonymous',
+    extraInputs: [df.input.durableClient()],
+    handler: async (request, context) => {
+      const kernel = getKernel();
+      const engine = durableWorkflowEngine(df.getClient(context));
+      const response = await executeRoute(build(engine), toKernelRequest(request), {
         maxBodyBytes: kernel.config.maxBodyBytes,
         onInternalError: logInternal(context),
       });

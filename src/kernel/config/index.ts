@@ -15,4 +15,9 @@ export {
   StorageConnectionError,
 } from './storage-connection';
 export type { StorageConnection, AzuritePorts } from './storage-connection';
-export { serviceBusNames, serviceBusQueueSettings, storageNames } from './resource-names';
+export {
+  serviceBusNames,
+  serviceBusQueueSettings,
+  storageNames,
+  storageResourceNames,
+} from './resource-names';

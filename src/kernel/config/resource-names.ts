@@ -22,7 +22,21 @@ export const serviceBusQueueSettings = {
   duplicateDetectionHistoryTimeWindowIso: 'PT10M',
 } as const;
 
+/** The storage names the kernel's own adapters use (agents/storage-names.ts has the agent tables). */
+export const storageResourceNames = {
+  orchestrationsTable: 'orchestrations',
+  transcriptsContainer: 'transcripts',
+} as const;
+
 export const storageNames = {
-  tables: [] as readonly string[],
-  containers: [] as readonly string[],
+  tables: [
+    /** Agent records (agents/storage-names.ts, TableAgentRegistry). */
+    'agents',
+    /** Secret values until Key Vault arrives (TableSecretStore); local runs use it against Azurite. */
+    'secrets',
+    /** Orchestration records: request fingerprint, app, stop flag (TableOrchestrationStore). */
+    storageResourceNames.orchestrationsTable,
+  ] as readonly string[],
+  /** Collaborative transcripts (BlobTranscriptStore). */
+  containers: [storageResourceNames.transcriptsContainer] as readonly string[],
 } as const;

@@ -17,6 +17,7 @@ export const kernelErrorCodes = {
   unsupported_media_type: 415,
   rate_limited: 429,
   internal: 500,
+  bad_gateway: 502,
   unavailable: 503,
   timeout: 504,
 } as const;
