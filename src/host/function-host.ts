@@ -35,6 +35,30 @@ export interface FunctionHostOptions {
 
 const supportedTriggers = new Set(['httptrigger', 'timertrigger']);
 
+/**
+ * Starts the Durable runtime. When its storage does not answer, the host still
+ * serves HTTP (health reports the outage) and keeps trying in the background,
+ * as the Functions host does with its extensions.
+ */
+async function startDurable(durable: DurableRuntime, logger: HostLogger): Promise<void> {
+  try {
+    await durable.start();
+    return;
+  } catch (error) {
+    logger.error(`Durable: could not open its store (${(error as Error).message}); retrying every 5 s.`);
+  }
+  const retry = (): void => {
+    const timer = setTimeout(() => {
+      durable.start().then(
+        () => logger.info('Durable: store reachable again; runtime started.'),
+        () => retry(),
+      );
+    }, 5_000);
+    timer.unref();
+  };
+  retry();
+}
+
 export class FunctionHost {
   #stopping: Promise<void> | undefined;
 
@@ -114,7 +138,7 @@ export class FunctionHost {
     baseUrl = `http://${options.hostname ?? '127.0.0.1'}:${port}`;
     // func sets this too; the durable client builds its URLs from it.
     process.env['WEBSITE_HOSTNAME'] = `${options.hostname ?? '127.0.0.1'}:${port}`;
-    await durable?.start();
+    if (durable) await startDurable(durable, logger);
     timers.start();
 
     logger.info(

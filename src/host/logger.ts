@@ -24,7 +24,7 @@ const levelRank: Record<string, number> = {
 };
 
 export interface ConsoleLoggerOptions {
-  readonly minLevel?: 'debug' | 'information' | 'warning' | 'error';
+  readonly minLevel?: 'debug' | 'information' | 'warning' | 'error' | 'silent';
   readonly write?: (line: string) => void;
 }
 

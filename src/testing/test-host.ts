@@ -24,7 +24,7 @@ export interface TestHostOptions {
   readonly autoSkipTime?: boolean;
   readonly store?: DurableStore;
   /** Host log level; tests default to warnings only. */
-  readonly logLevel?: 'debug' | 'information' | 'warning' | 'error';
+  readonly logLevel?: 'debug' | 'information' | 'warning' | 'error' | 'silent';
 }
 
 export interface WaitOptions {

@@ -106,7 +106,7 @@ export async function createDurableRuntime(
 ): Promise<DurableRuntime | undefined> {
   if (!usesDurable(app)) return undefined;
   const settings = durableSettings(app, env);
-  const store = options.store ?? (await defaultStore(settings, env, logger));
+  const store = options.store ?? (() => defaultStore(settings, env, logger));
   return new DurableRuntime({
     registrations: app.registrations,
     invoker,

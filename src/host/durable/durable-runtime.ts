@@ -41,7 +41,8 @@ export interface DurableRuntimeOptions {
   readonly registrations: Registrations;
   readonly invoker: FunctionInvoker;
   readonly logger: HostLogger;
-  readonly store: DurableStore;
+  /** The store, or how to open it (opening may fail while storage is unreachable; start() can be retried). */
+  readonly store: DurableStore | (() => Promise<DurableStore>);
   readonly clock: Clock;
   readonly taskHubName: string;
   readonly maxConcurrentActivityFunctions?: number;
@@ -127,6 +128,7 @@ export class DurableRuntime implements DurableEngineApi {
   readonly taskHubName: string;
   readonly functions: DurableFunctionIndex;
   readonly clock: Clock;
+  #store: DurableStore | undefined;
   #instances = new Map<string, InstanceState>();
   #entities = new Map<string, EntityQueue>();
   #episodeQueue: string[] = [];
@@ -160,9 +162,12 @@ export class DurableRuntime implements DurableEngineApi {
 
   /** Loads what the store holds and resumes every instance, activity, entity operation and timer. */
   async start(): Promise<void> {
-    if (this.#started) return;
+    if (this.#started || this.#stopped) return;
+    const option = this.options.store;
+    const store = typeof option === 'function' ? await option() : option;
+    const stored = await store.load();
+    this.#store = store;
     this.#started = true;
-    const stored = await this.options.store.load();
     for (const record of stored.instances) {
       this.#instances.set(record.instanceId, {
         record: { ...record },
@@ -182,7 +187,7 @@ export class DurableRuntime implements DurableEngineApi {
     const resumed = stored.instances.filter((r) => !terminalStatuses.has(r.runtimeStatus)).length;
     if (stored.instances.length > 0) {
       this.options.logger.info(
-        `Durable: loaded ${stored.instances.length} instance(s) from the ${this.options.store.kind} store; ${resumed} still running, ${stored.work.length} work item(s) to run again.`,
+        `Durable: loaded ${stored.instances.length} instance(s) from the ${store.kind} store; ${resumed} still running, ${stored.work.length} work item(s) to run again.`,
       );
     }
     this.pump();
@@ -200,7 +205,7 @@ export class DurableRuntime implements DurableEngineApi {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     await this.#commitChain;
-    await this.options.store.close?.();
+    await this.#store?.close?.();
   }
 
   setAutoSkip(enabled: boolean): void {
@@ -227,12 +232,25 @@ export class DurableRuntime implements DurableEngineApi {
 
   // ---------------------------------------------------------------- store
 
+  private requireStore(): DurableStore {
+    if (!this.#store)
+      throw new DurableRuntimeError(
+        409,
+        'The Durable runtime has not started yet: its storage is not reachable.',
+      );
+    return this.#store;
+  }
+
+  get started(): boolean {
+    return this.#started;
+  }
+
   /** Commits in order; the in-memory state already reflects the change. */
   private commit(change: StoreChange): Promise<void> {
-    const next = this.#commitChain.then(() => this.options.store.commit(change));
+    const next = this.#commitChain.then(() => this.requireStore().commit(change));
     this.#commitChain = next.catch((error: unknown) => {
       this.options.logger.error(
-        `Durable: failed to commit to the ${this.options.store.kind} store: ${String(error)}`,
+        `Durable: failed to commit to the ${this.#store?.kind ?? 'durable'} store: ${String(error)}`,
       );
     });
     return next;

@@ -183,7 +183,8 @@ function register(): void {
 let host: TestHost;
 
 beforeAll(async () => {
-  host = await createTestHost({ app: { name: 'durable-inline', register } });
+  // Failures are this suite's subject; keep their logs out of the test output.
+  host = await createTestHost({ app: { name: 'durable-inline', register }, logLevel: 'silent' });
 });
 
 afterAll(async () => {
