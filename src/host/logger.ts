@@ -21,6 +21,7 @@ const levelRank: Record<string, number> = {
   warning: 3,
   error: 4,
   critical: 5,
+  silent: 99,
 };
 
 export interface ConsoleLoggerOptions {
