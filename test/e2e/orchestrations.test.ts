@@ -89,7 +89,20 @@ beforeAll(async () => {
         return reply(404);
     }
   });
-  hooks = await testServer((_req, _body, res) => {
+  const hookFailures = new Map<string, number>();
+  hooks = await testServer((_req, body, res) => {
+    // Orchestrations named *-flaky-hook get their final callback refused twice.
+    const envelope = JSON.parse(body || '{}') as { orchestration_id?: string; event?: string };
+    const key = envelope.orchestration_id ?? '';
+    if (key.endsWith('-flaky-hook') && envelope.event === 'completed') {
+      const seen = (hookFailures.get(key) ?? 0) + 1;
+      hookFailures.set(key, seen);
+      if (seen <= 2) {
+        res.statusCode = 503;
+        res.end();
+        return;
+      }
+    }
     res.statusCode = 204;
     res.end();
   });
@@ -127,6 +140,7 @@ beforeAll(async () => {
   await register(`${run}-async`, { type: 'http', url: `${agents.url}/async` });
   await register(`${run}-coord`, { type: 'http', url: `${agents.url}/coordinator` });
   await register(`${run}-closer`, { type: 'http', url: `${agents.url}/closer/3` });
+  await register(`${run}-listener`, { type: 'http', url: `${agents.url}/append/listener` });
 }, 90_000);
 
 afterAll(async () => {
@@ -473,6 +487,61 @@ describe('running orchestrations', () => {
     expect(completed.body.orchestrations.every((o) => o.status === 'completed')).toBe(true);
     expect((await api('GET', '/orchestrations?limit=0')).status).toBe(400);
   });
+});
+
+describe('conversations and callbacks', () => {
+  it('a message posted into a conversation reaches the agents in their transcript', async () => {
+    await api('POST', '/orchestrations', {
+      orchestration_id: id('heard'),
+      agent_ids: [id('echo1'), id('listener')],
+      purpose: 'listen for the user',
+      config: { max_turns: 10000 },
+    });
+    await waitForStatus(api, id('heard'), ['active']);
+    const posted = await api('POST', `/orchestrations/${id('heard')}/messages`, {
+      message: 'PING-from-user-42',
+      from: 'ann',
+    });
+    expect(posted.status).toBe(202);
+    const deadline = Date.now() + 20_000;
+    let heard: RecordedRequest | undefined;
+    while (!heard && Date.now() < deadline) {
+      heard = agents.requests.find(
+        (r) => r.path === '/append/listener' && r.body.includes('PING-from-user-42'),
+      );
+      if (!heard) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(heard).toBeDefined();
+    const transcript = (
+      JSON.parse(heard!.body) as { input: { transcript: { agent_id: string; message: string }[] } }
+    ).input.transcript;
+    expect(transcript).toContainEqual({ agent_id: 'user:ann', message: 'PING-from-user-42' });
+    await api('POST', `/orchestrations/${id('heard')}/cancel`, {});
+  });
+
+  it('retries a refused callback with backoff until it is delivered', async () => {
+    const { id: orchestrationId } = await runToEnd({
+      orchestration_id: id('cb-flaky-hook'),
+      agent_ids: [id('echo1')],
+      workflow: 'sequential',
+      purpose: 'call me back, eventually',
+      callback_url: `${hooks.url}/hook`,
+    });
+    const deadline = Date.now() + 30_000;
+    let completed: RecordedRequest[] = [];
+    while (Date.now() < deadline) {
+      completed = hooks.requests.filter((r) => {
+        const envelope = JSON.parse(r.body) as { orchestration_id: string; event: string };
+        return envelope.orchestration_id === orchestrationId && envelope.event === 'completed';
+      });
+      if (completed.length >= 3) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    // Refused twice, delivered on the third attempt.
+    expect(completed).toHaveLength(3);
+    const result = (await api('GET', `/orchestrations/${orchestrationId}/result`)).body;
+    expect(result['status']).toBe('completed');
+  }, 60_000);
 });
 
 describe('submission rules', () => {
