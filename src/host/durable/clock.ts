@@ -24,7 +24,9 @@ export class RealClock implements Clock {
     let handle: NodeJS.Timeout | undefined;
     const arm = () => {
       const delay = Math.min(Math.max(0, at - Date.now()), 2 ** 31 - 1);
-      handle = setTimeout(() => (Date.now() + 2 < at ? arm() : callback()), delay);
+      // setTimeout may wake a millisecond early; fire only once the time has really come,
+      // since the runtime treats a timer message as visible from its due time on.
+      handle = setTimeout(() => (Date.now() < at ? arm() : callback()), Math.max(delay, 1));
       handle.unref();
     };
     arm();

@@ -371,15 +371,19 @@ export class DurableRuntime implements DurableEngineApi {
     }
     state.inbox.push(message);
     if (message.visibleAt && Date.parse(message.visibleAt) > this.clock.now()) {
-      const timer = this.clock.schedule(Date.parse(message.visibleAt), () => {
-        state.timers.delete(message.id);
-        this.enqueueEpisode(state);
-        this.pump();
-      });
-      state.timers.set(message.id, timer);
+      this.armTimer(state, message);
     } else {
       this.enqueueEpisode(state);
     }
+  }
+
+  private armTimer(state: InstanceState, message: InboxMessage): void {
+    const timer = this.clock.schedule(Date.parse(message.visibleAt!), () => {
+      state.timers.delete(message.id);
+      this.enqueueEpisode(state);
+      this.pump();
+    });
+    state.timers.set(message.id, timer);
   }
 
   private newInstanceState(start: InboxMessage): InstanceState {
@@ -454,7 +458,19 @@ export class DurableRuntime implements DurableEngineApi {
 
   private async runEpisode(state: InstanceState): Promise<void> {
     const messages = this.visibleMessages(state);
-    if (messages.length === 0) return;
+    if (messages.length === 0) {
+      // Woken early (or by a message that is not due yet): make sure every future message has a timer.
+      for (const message of state.inbox) {
+        if (
+          message.visibleAt &&
+          !state.timers.has(message.id) &&
+          Date.parse(message.visibleAt) > this.clock.now()
+        ) {
+          this.armTimer(state, message);
+        }
+      }
+      return;
+    }
     const consumed = new Set(messages.map((m) => m.id));
     state.inbox = state.inbox.filter((m) => !consumed.has(m.id));
     const nowIso = new Date(this.clock.now()).toISOString();
