@@ -3,11 +3,12 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runDurableBench } from './durable-bench';
+import { runHttpBench } from './http-bench';
 import type { SuiteReport } from './report';
 import { formatTable } from './report';
 
 /**
- * `npm run bench [-- --quick] [-- --skip-azurite] [-- --only=throughput|scaling]`
+ * `npm run bench [-- --quick] [-- --skip-azurite] [-- --only=throughput|scaling|http]`
  *
  * Runs the benchmark suites in this process, prints their tables on stdout
  * (progress goes to stderr) and writes bench/results/<suite>.json with the
@@ -18,7 +19,7 @@ import { formatTable } from './report';
 interface Args {
   readonly quick: boolean;
   readonly azurite: boolean;
-  readonly only: 'throughput' | 'scaling' | undefined;
+  readonly only: 'throughput' | 'scaling' | 'http' | undefined;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -28,14 +29,19 @@ function parseArgs(argv: readonly string[]): Args {
   for (const arg of argv) {
     if (arg === '--quick') quick = true;
     else if (arg === '--skip-azurite') azurite = false;
-    else if (arg === '--only=throughput' || arg === '--only=scaling') {
+    else if (arg === '--only=throughput' || arg === '--only=scaling' || arg === '--only=http') {
       only = arg.slice('--only='.length) as Args['only'];
     } else if (arg === '--help' || arg === '-h') {
-      console.log('usage: node dist/bench/run.js [--quick] [--skip-azurite] [--only=throughput|scaling]');
+      console.log(
+        'usage: node dist/bench/run.js [--quick] [--skip-azurite] [--only=throughput|scaling|http]',
+      );
       process.exit(0);
     } else {
       throw new Error(`unknown argument '${arg}' (try --help)`);
     }
+  }
+  if (only === 'http' && !azurite) {
+    throw new Error('--only=http needs Azurite (the kernel stores its state there); drop --skip-azurite');
   }
   return { quick, azurite, only };
 }
@@ -87,14 +93,21 @@ async function main(): Promise<void> {
   );
 
   const reports: SuiteReport[] = [];
-  reports.push(
-    await runDurableBench({
-      quick: args.quick,
-      azurite: args.azurite,
-      ...(args.only ? { parts: [args.only] } : {}),
-      log,
-    }),
-  );
+  if (args.only !== 'http') {
+    reports.push(
+      await runDurableBench({
+        quick: args.quick,
+        azurite: args.azurite,
+        ...(args.only ? { parts: [args.only] } : {}),
+        log,
+      }),
+    );
+  }
+  if (args.only === undefined || args.only === 'http') {
+    // The kernel keeps its state in storage: without Azurite there is nothing to measure.
+    if (args.azurite) reports.push(await runHttpBench({ quick: args.quick, root, log }));
+    else log('http suite skipped (--skip-azurite: the kernel needs Azurite)');
+  }
 
   const durationMs = Math.round(performance.now() - started);
   const resultsDir = path.join(root, 'bench', 'results');
