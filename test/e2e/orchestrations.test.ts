@@ -1,6 +1,8 @@
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyCallback } from '../../src/kernel/callbacks';
 import type { RunningProcess } from '../support/processes';
+import { projectRoot } from '../support/processes';
 import type { RecordedRequest } from '../support/kernel';
 import { apiClient, callbackSecret, startKernel, testServer, unique, waitForStatus } from '../support/kernel';
 
@@ -106,7 +108,10 @@ beforeAll(async () => {
     res.statusCode = 204;
     res.end();
   });
-  kernel = await startKernel();
+  // A deployment's own transports come from packages named in AOS_EXTENSION_PACKAGES.
+  kernel = await startKernel({
+    AOS_EXTENSION_PACKAGES: path.join(projectRoot, 'test', 'fixtures', 'extension-package'),
+  });
   api = apiClient(kernel.baseUrl);
   const register = async (id: string, transport: unknown, extra: Record<string, unknown> = {}) => {
     const response = await api('POST', '/agents/register', {
@@ -681,6 +686,24 @@ describe('agents API', () => {
     const failing = await api('POST', `/agents/${id('fail-ask')}/ask`, { message: 'x' });
     expect(failing.status).toBe(502);
     expect(failing.body['error_code']).toBe('http_status');
+  });
+
+  it('reaches agents through a transport an extension package registered at start-up', async () => {
+    const registered = await api('POST', '/agents/register', {
+      agent_id: id('pigeon'),
+      purpose: 'carries messages',
+      transport: { type: 'pigeon', loft: 'the roof' },
+    });
+    expect(registered.status).toBe(201);
+    const answer = await api('POST', `/agents/${id('pigeon')}/ask`, { message: 'any news?' });
+    expect(answer.body['message']).toBe('coo from the roof');
+    const unknown = await api('POST', '/agents/register', {
+      agent_id: id('owl'),
+      purpose: 'x',
+      transport: { type: 'owl' },
+    });
+    expect(unknown.status).toBe(400);
+    expect(JSON.stringify(unknown.body)).toContain('transport.type');
   });
 
   it('sends fire-and-forget messages with a JSON answer', async () => {
