@@ -20,6 +20,7 @@ var kernelTableNames = [
   'agents'
   'secrets'
   'orchestrations'
+  'apikeys'
 ]
 var kernelContainerNames = [
   'transcripts'

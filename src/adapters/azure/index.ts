@@ -9,3 +9,4 @@ export { TableAgentRegistry } from './agent-registry';
 export { TableSecretStore } from './secret-store';
 export { TableOrchestrationStore } from './table-orchestration-store';
 export { BlobTranscriptStore } from './blob-transcript-store';
+export { TableApiKeyStore } from './api-key-store';

@@ -10,3 +10,4 @@ export { MemoryAgentMessageSender } from './memory-agent-message-sender';
 export type { SentTask } from './memory-agent-message-sender';
 export { MemoryOrchestrationStore } from './memory-orchestration-store';
 export { MemoryTranscriptStore } from './memory-transcript-store';
+export { MemoryApiKeyStore } from './api-key-store';

@@ -36,6 +36,8 @@ export const storageNames = {
     'secrets',
     /** Orchestration records: request fingerprint, app, stop flag (TableOrchestrationStore). */
     storageResourceNames.orchestrationsTable,
+    /** API key records: salted hashes, never secrets (TableApiKeyStore). */
+    'apikeys',
   ] as readonly string[],
   /** Collaborative transcripts (BlobTranscriptStore). */
   containers: [storageResourceNames.transcriptsContainer] as readonly string[],
