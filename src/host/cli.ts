@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { runTokenCommand } from './auth';
 import { FunctionHost } from './function-host';
 import { startLocalStack } from './local-stack';
 import { createConsoleLogger } from './logger';
@@ -16,6 +17,8 @@ const usage = `Usage:
       Run aos-kernel locally: Azurite (unless storage points elsewhere) + the local runtime.
   aos host [--app DIR] [--port N]
       Run any Azure Functions Node.js v4 app on the local runtime (default: this project).
+  aos token --sub NAME [--roles r1,r2] [--app APP] [--ttl 1h]
+      Print a token from the local issuer (key kept in .aos/); never valid in Azure.
   aos help
 `;
 
@@ -90,6 +93,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       onSignals(() => stack.stop());
       return -1;
     }
+    case 'token':
+      return runTokenCommand(rest, { projectRoot });
     case undefined:
     case 'help':
     case '--help':

@@ -5,7 +5,9 @@
  * - `local-runtime`: this project's own host (`aos host` / `npm start`), which sets
  *   AOS_LOCAL_RUNTIME=1 before loading the app.
  * - `core-tools`: `func start` (Core Tools set FUNCTIONS_CORETOOLS_ENVIRONMENT).
- * - `azure`: an App Service / Functions worker in Azure (WEBSITE_* or CONTAINER_NAME).
+ * - `azure`: an App Service / Functions worker in Azure (WEBSITE_INSTANCE_ID or
+ *   WEBSITE_SITE_NAME, which every Functions plan sets). CONTAINER_NAME is not a
+ *   sign of Azure: many container sandboxes set it.
  * - `unknown`: a plain Node process, e.g. a unit test importing the kernel.
  */
 export type HostKind = 'local-runtime' | 'core-tools' | 'azure' | 'unknown';
@@ -15,7 +17,7 @@ export const localRuntimeMarker = 'AOS_LOCAL_RUNTIME';
 export function detectHostKind(env: Readonly<Record<string, string | undefined>>): HostKind {
   if (env[localRuntimeMarker] === '1') return 'local-runtime';
   if ((env['FUNCTIONS_CORETOOLS_ENVIRONMENT'] ?? '').toLowerCase() === 'true') return 'core-tools';
-  if (env['WEBSITE_INSTANCE_ID'] || env['WEBSITE_SITE_NAME'] || env['CONTAINER_NAME']) return 'azure';
+  if (env['WEBSITE_INSTANCE_ID'] || env['WEBSITE_SITE_NAME']) return 'azure';
   return 'unknown';
 }
 

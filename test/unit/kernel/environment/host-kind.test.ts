@@ -6,7 +6,8 @@ describe('detectHostKind', () => {
     [{ AOS_LOCAL_RUNTIME: '1', WEBSITE_SITE_NAME: 'x' }, 'local-runtime'],
     [{ FUNCTIONS_CORETOOLS_ENVIRONMENT: 'true' }, 'core-tools'],
     [{ WEBSITE_INSTANCE_ID: 'abc' }, 'azure'],
-    [{ CONTAINER_NAME: 'flex' }, 'azure'],
+    [{ WEBSITE_SITE_NAME: 'aos-api' }, 'azure'],
+    [{ CONTAINER_NAME: 'some-sandbox' }, 'unknown'],
     [{}, 'unknown'],
   ] as const)('reads %j as %s', (env, kind) => {
     expect(detectHostKind(env)).toBe(kind);
