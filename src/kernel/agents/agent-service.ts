@@ -39,22 +39,9 @@ export interface RegisterResult {
 }
 
 /** An agent as the HTTP API answers it: the contract's fields, transport with secrets masked. */
-export interface AgentWire {
-  readonly agent_id: string;
-  readonly agent_type: string;
-  readonly name: string;
-  readonly purpose: string;
-  readonly adapter_name: string;
-  readonly capabilities: readonly string[];
-  readonly model: string | null;
-  readonly tools: readonly unknown[];
-  readonly config: Readonly<Record<string, unknown>>;
-  readonly metadata: Readonly<Record<string, unknown>>;
-  readonly registered_at: string;
-  readonly updated_at: string;
+export type AgentWire = Omit<AgentRecord, 'transport' | 'app_id'> & {
   readonly transport: Readonly<Record<string, unknown>> | null;
-  readonly retry: RetryPolicy;
-}
+};
 
 export const defaultAgentType = 'generic';
 

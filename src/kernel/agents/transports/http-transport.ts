@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { readCappedText } from '../../http/read-capped';
 import { timeoutSecondsSchema } from '../registration-schema';
 import { isSecretReference } from '../secrets';
 import type { AgentReply, AgentTransport, TransportCall, TransportResult } from '../types';
@@ -261,23 +262,13 @@ async function discard(response: Response): Promise<void> {
 }
 
 async function readLimited(response: Response, limit: number): Promise<string> {
-  if (response.body === null) return '';
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw new TransportError(`agent's reply is larger than ${limit} bytes`, false, undefined, {
-        code: 'invalid_reply',
-      });
-    }
-    chunks.push(value);
+  const text = await readCappedText(response, limit);
+  if (text === undefined) {
+    throw new TransportError(`agent's reply is larger than ${limit} bytes`, false, undefined, {
+      code: 'invalid_reply',
+    });
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return text;
 }
 
 /** Retry-After in seconds or as an HTTP date; undefined when absent or unreadable. */

@@ -1,3 +1,4 @@
+import { readCappedText } from '../../http/read-capped';
 import type { KeyLike } from 'jose';
 import type { TokenAlgorithm, VerificationKeySource } from './key-source';
 import { KeyRing, KeysUnavailableError } from './key-source';
@@ -69,23 +70,9 @@ function positive(name: string, value: number | undefined, fallback: number, all
 }
 
 async function readCapped(response: Response, limit: number): Promise<string> {
-  const declared = Number(response.headers.get('content-length') ?? '0');
-  if (declared > limit) throw new Error(`response larger than ${limit} bytes`);
-  if (response.body === null) return '';
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel();
-      throw new Error(`response larger than ${limit} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const text = await readCappedText(response, limit);
+  if (text === undefined) throw new Error(`response larger than ${limit} bytes`);
+  return text;
 }
 
 export class RemoteJwksKeySource implements VerificationKeySource {
