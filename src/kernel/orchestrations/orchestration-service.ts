@@ -10,7 +10,6 @@ import {
   contractStatus,
   idSchema,
   orchestrationRequestSchema,
-  planLength,
   readCustomStatus,
   requestFingerprint,
 } from '../workflows';
@@ -415,10 +414,5 @@ export class OrchestrationService {
     if (!task.success) throw validationError(task.error, 'path');
     await this.requireRunning(id, caller, engine);
     await engine.raise(id, workflowEvents.reply(taskId), parsed.data);
-  }
-
-  /** How far a plan has come, for callers that keep the plan (sub-workflows, tests). */
-  static planLength(plan: WorkflowPlan): number | null {
-    return planLength(plan);
   }
 }
