@@ -1,3 +1,5 @@
+import { loadOrCreateLocalIssuerKey } from '../src/host/auth';
+import { LocalIssuer } from '../src/kernel/auth/tokens';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import type { EventEmitter } from 'node:events';
@@ -404,6 +406,17 @@ function toResult(target: Target, connections: number, outcome: LoadOutcome): Ht
 
 // ------------------------------------------------------------------ kernel calls
 
+/** A local-issuer token: the kernel authenticates every route but bare liveness. */
+let authorization = '';
+
+async function benchToken(root: string): Promise<string> {
+  const { key } = await loadOrCreateLocalIssuerKey({ projectRoot: root, hostKind: 'local-runtime' });
+  const issued = await (
+    await LocalIssuer.fromKey(key)
+  ).issue({ sub: 'bench', roles: ['admin'], ttlSeconds: 3600 });
+  return `Bearer ${issued.token}`;
+}
+
 async function call(
   baseUrl: string,
   method: 'GET' | 'POST',
@@ -412,7 +425,10 @@ async function call(
 ): Promise<{ status: number; body: Record<string, unknown> | null; text: string }> {
   const response = await fetch(`${baseUrl}${urlPath}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: {
+      authorization,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     signal: AbortSignal.timeout(30_000),
   });
@@ -497,11 +513,16 @@ export async function runHttpBench(options: HttpBenchOptions = {}): Promise<Suit
         AzureWebJobsStorage: azuriteConnectionString(azurite.ports),
         AOS_TASK_HUB: taskHub,
         AOS_CALLBACK_SIGNING_SECRET: 'bench-http-callback-signing-secret',
+        AOS_AUTH_LOCAL_ISSUER: 'true',
+        // The load generator is one principal; its requests must not meet the rate limit.
+        AOS_RATE_LIMIT_CAPACITY: '1000000',
+        AOS_RATE_LIMIT_REFILL_PER_SECOND: '1000000',
       },
       logFile: path.join(logDir, 'kernel.log'),
       timeoutMs: 60_000,
     });
     log(`http: kernel at ${kernel.baseUrl}, bare server at ${bare.baseUrl}`);
+    authorization = await benchToken(root);
 
     const registered = await call(kernel.baseUrl, 'POST', '/api/agents/register', benchAgent);
     if (registered.status !== 201 && registered.status !== 200) {
@@ -510,7 +531,7 @@ export async function runHttpBench(options: HttpBenchOptions = {}): Promise<Suit
       );
     }
 
-    const json = { 'content-type': 'application/json' };
+    const json = { 'content-type': 'application/json', authorization };
     const targets: readonly Target[] = [
       {
         id: 'node-http',
@@ -528,6 +549,7 @@ export async function runHttpBench(options: HttpBenchOptions = {}): Promise<Suit
         baseUrl: kernel.baseUrl,
         path: '/api/health',
         expectedStatus: 200,
+        headers: { authorization },
         process: kernel,
       },
       {

@@ -54,6 +54,17 @@ param keyVaultName string
 @description('Comma-separated npm packages the kernel loads at start-up to add transports and rules.')
 param extensionPackages string = ''
 
+@description('Audience (App ID URI of the kernel\'s Entra app registration) that access tokens must carry.')
+param authAudience string = 'api://aos-kernel'
+
+@description('Burst size of the per-principal rate limit (AOS_RATE_LIMIT_CAPACITY).')
+@minValue(1)
+param rateLimitCapacity int = 60
+
+@description('Requests per second a principal regains (AOS_RATE_LIMIT_REFILL_PER_SECOND).')
+@minValue(1)
+param rateLimitRefillPerSecond int = 10
+
 @description('Health check timeout per dependency, in ms (AOS_HEALTH_TIMEOUT_MS).')
 @minValue(1)
 param healthTimeoutMs int = 2000
@@ -122,6 +133,28 @@ var kernelSettings = [
   {
     name: 'AOS_EXTENSION_PACKAGES'
     value: extensionPackages
+  }
+  {
+    // Tokens from this tenant's Entra ID only (docs/deploy.md: the app registration).
+    name: 'AOS_AUTH_ISSUERS'
+    value: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+  }
+  {
+    name: 'AOS_AUTH_AUDIENCES'
+    value: authAudience
+  }
+  {
+    // The local development issuer is never trusted in Azure.
+    name: 'AOS_AUTH_LOCAL_ISSUER'
+    value: 'false'
+  }
+  {
+    name: 'AOS_RATE_LIMIT_CAPACITY'
+    value: string(rateLimitCapacity)
+  }
+  {
+    name: 'AOS_RATE_LIMIT_REFILL_PER_SECOND'
+    value: string(rateLimitRefillPerSecond)
   }
   {
     name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'

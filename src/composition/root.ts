@@ -1,13 +1,25 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { TableClient } from '@azure/data-tables';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { createStorageHealthChecks } from '../adapters/azure';
 import { TableAgentRegistry } from '../adapters/azure/agent-registry';
+import { TableApiKeyStore } from '../adapters/azure/api-key-store';
 import { BlobTranscriptStore } from '../adapters/azure/blob-transcript-store';
 import { TableSecretStore } from '../adapters/azure/secret-store';
 import { credentialFor } from '../adapters/azure/storage-clients';
 import { TableOrchestrationStore } from '../adapters/azure/table-orchestration-store';
 import { AgentService } from '../kernel/agents';
+import { Authenticator } from '../kernel/auth';
+import { ApiKeyService, RateLimiter } from '../kernel/auth/access';
+import type { BearerTokenValidator, TokenValidator } from '../kernel/auth/tokens';
+import {
+  LocalIssuer,
+  TokenValidator as EntraTokenValidator,
+  combineTokenValidators,
+  parseLocalIssuerKeyFile,
+} from '../kernel/auth/tokens';
 import { createKernelExtensionRegistry } from '../kernel/agents/transports';
 import type { KernelConfig, StorageConnection } from '../kernel/config';
 import { loadConfig, storageResourceNames } from '../kernel/config';
@@ -34,6 +46,8 @@ export interface Kernel {
 
 /** Services that need storage set up first (tables, containers); built once, on first use. */
 export interface Services {
+  readonly authenticator: Authenticator;
+  readonly apiKeys: ApiKeyService;
   readonly extensions: ExtensionRegistry;
   readonly agents: AgentService;
   readonly executor: AgentExecutor;
@@ -66,6 +80,31 @@ function blobService(connection: StorageConnection): BlobServiceClient {
     : new BlobServiceClient(connection.blobEndpoint, credentialFor(connection.clientId));
 }
 
+/**
+ * Bearer tokens the kernel accepts: Entra ID from the configured issuers, and
+ * locally the local issuer whose key `aos start` / `aos host` keep under .aos/.
+ */
+async function bearerValidator(config: KernelConfig): Promise<BearerTokenValidator | undefined> {
+  const validators: TokenValidator[] = [];
+  if (config.auth.issuers.length > 0) {
+    validators.push(
+      new EntraTokenValidator({ issuers: [...config.auth.issuers], audiences: [...config.auth.audiences] }),
+    );
+  }
+  if (config.auth.localIssuer) {
+    const root = process.env['AzureWebJobsScriptRoot'] ?? process.cwd();
+    try {
+      const key = parseLocalIssuerKeyFile(
+        await readFile(path.join(root, '.aos', 'local-issuer.json'), 'utf8'),
+      );
+      validators.push((await LocalIssuer.fromKey(key)).validator());
+    } catch {
+      // No local key yet: `aos token` or `aos start` creates it; until then only Entra and API keys work.
+    }
+  }
+  return validators.length === 0 ? undefined : combineTokenValidators(validators);
+}
+
 export async function createServices(config: KernelConfig): Promise<Services> {
   const extensions = createKernelExtensionRegistry();
   await loadExtensionPackages(config.extensionPackages, extensions);
@@ -95,7 +134,25 @@ export async function createServices(config: KernelConfig): Promise<Services> {
         ? createHmac('sha256', signingKey).update(value).digest('hex')
         : createHash('sha256').update(`aos-fingerprint:${value}`).digest('hex'),
   });
-  return { extensions, agents, executor, orchestrationStore, transcripts, orchestrations };
+  const apiKeys = new ApiKeyService({ store: await TableApiKeyStore.create({ connection }) });
+  const authenticator = new Authenticator({
+    bearer: await bearerValidator(config),
+    apiKeys,
+    limiter: new RateLimiter({
+      capacity: config.auth.rateLimit.capacity,
+      refill_per_second: config.auth.rateLimit.refillPerSecond,
+    }),
+  });
+  return {
+    authenticator,
+    apiKeys,
+    extensions,
+    agents,
+    executor,
+    orchestrationStore,
+    transcripts,
+    orchestrations,
+  };
 }
 
 let kernel: Kernel | undefined;

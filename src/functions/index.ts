@@ -7,6 +7,7 @@ import { getKernel } from '../composition/root';
 import { mountFallback } from './http/mount-route';
 import './http/health';
 import './http/agents';
+import './http/auth';
 import './http/orchestrations';
 import './durable/workflow-orchestrator';
 import './durable/send-orchestrator';

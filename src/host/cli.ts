@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { runTokenCommand } from './auth';
+import { loadOrCreateLocalIssuerKey, runTokenCommand } from './auth';
 import { FunctionHost } from './function-host';
 import { startLocalStack } from './local-stack';
 import { createConsoleLogger } from './logger';
@@ -62,8 +62,12 @@ export async function main(argv: readonly string[]): Promise<number> {
         options: { app: { type: 'string' }, port: { type: 'string' } },
         strict: true,
       });
+      const appDir = path.resolve(values.app ?? projectRoot);
+      // The kernel trusts the local issuer locally; make sure its key exists before the app reads it.
+      if (appDir === projectRoot)
+        await loadOrCreateLocalIssuerKey({ projectRoot, hostKind: 'local-runtime' });
       const host = await FunctionHost.start({
-        appDir: path.resolve(values.app ?? projectRoot),
+        appDir,
         port: parsePort(values.port),
         logger,
       });
@@ -80,6 +84,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (azuritePorts !== undefined && azuritePorts !== 'auto' && azuritePorts !== 'default') {
         throw new UsageError("--azurite-ports must be 'auto' or 'default'");
       }
+      await loadOrCreateLocalIssuerKey({ projectRoot, hostKind: 'local-runtime' });
       const stack = await startLocalStack({
         appDir: projectRoot,
         port: parsePort(values.port),

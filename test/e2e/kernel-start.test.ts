@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RunningProcess } from '../support/processes';
 import { runAos, runAosToExit } from '../support/processes';
+import { localToken } from '../support/tokens';
 
 /**
  * The kernel booted the way `npm start` boots it (`aos start`: Azurite from
@@ -36,7 +37,7 @@ describe('aos start (what npm start runs)', () => {
   beforeAll(async () => {
     const data = mkdtempSync(path.join(tmpdir(), 'aos-start-'));
     stack = await runAos(['start', '--port', '0', '--azurite-ports', 'auto', '--data', data], {
-      env: { AzureWebJobsStorage: undefined },
+      env: { AzureWebJobsStorage: undefined, AOS_AUTH_LOCAL_ISSUER: 'true' },
       timeoutMs: 60_000,
     });
   });
@@ -44,8 +45,17 @@ describe('aos start (what npm start runs)', () => {
     await stack?.stop();
   });
 
-  it('serves GET /api/health healthy with real storage checks', async () => {
-    const response = await fetch(`${stack.baseUrl}/api/health`);
+  it('answers bare liveness to anyone and the storage checks only to an authenticated caller', async () => {
+    const bare = await fetch(`${stack.baseUrl}/api/health`);
+    expect(bare.status).toBe(200);
+    expect(await bare.json()).toEqual({
+      app: 'aos-kernel',
+      status: 'healthy',
+      version: expect.stringMatching(/^\d+\.\d+\.\d+/) as string,
+    });
+    const response = await fetch(`${stack.baseUrl}/api/health`, {
+      headers: { authorization: `Bearer ${await localToken({ roles: ['reader'] })}` },
+    });
     expect(response.status).toBe(200);
     const body = (await response.json()) as Record<string, unknown>;
     expect(body).toMatchObject({
@@ -68,6 +78,7 @@ describe('aos start (what npm start runs)', () => {
     });
 
     const wrong = await fetch(`${stack.baseUrl}/api/health`, { method: 'DELETE' });
+    // (405 needs no credentials: the route table answers before any function runs.)
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get('allow')).toBe('GET');
     expect(await wrong.json()).toMatchObject({ status: 405, code: 'method_not_allowed' });
@@ -86,12 +97,17 @@ describe('aos start (what npm start runs)', () => {
 describe('aos host running the kernel', () => {
   it('reports healthy against the test Azurite', async () => {
     const kernel = await runAos(['host', '--port', '0'], {
-      env: { AzureWebJobsStorage: inject('azuriteConnectionString') },
+      env: { AzureWebJobsStorage: inject('azuriteConnectionString'), AOS_AUTH_LOCAL_ISSUER: 'true' },
     });
     try {
-      const response = await fetch(`${kernel.baseUrl}/api/health`);
+      const response = await fetch(`${kernel.baseUrl}/api/health`, {
+        headers: { authorization: `Bearer ${await localToken()}` },
+      });
       expect(response.status).toBe(200);
-      expect(await response.json()).toMatchObject({ status: 'healthy' });
+      expect(await response.json()).toMatchObject({
+        status: 'healthy',
+        checks: { storage_blob: { status: 'ok' } },
+      });
     } finally {
       await kernel.stop();
     }
@@ -113,12 +129,9 @@ describe('aos host running the kernel', () => {
     try {
       const response = await fetch(`${kernel.baseUrl}/api/health`);
       expect(response.status).toBe(503);
+      // Credentials cannot be checked while storage is down, so the caller gets the bare answer.
       const body = (await response.json()) as Record<string, unknown>;
-      expect(body).toMatchObject({
-        app: 'aos-kernel',
-        status: 'degraded',
-        checks: { storage_blob: { status: 'down' }, storage_table: { status: 'down' } },
-      });
+      expect(body).toMatchObject({ app: 'aos-kernel', status: 'degraded' });
       expect(JSON.stringify(body)).not.toContain('AccountKey');
     } finally {
       await kernel.stop();

@@ -5,6 +5,7 @@ import type { RunningProcess } from '../support/processes';
 import { projectRoot } from '../support/processes';
 import type { RecordedRequest } from '../support/kernel';
 import { apiClient, callbackSecret, startKernel, testServer, unique, waitForStatus } from '../support/kernel';
+import { localToken } from '../support/tokens';
 
 /**
  * The orchestration engine end to end: the kernel on aos host (Azurite, the local
@@ -112,7 +113,7 @@ beforeAll(async () => {
   kernel = await startKernel({
     AOS_EXTENSION_PACKAGES: path.join(projectRoot, 'test', 'fixtures', 'extension-package'),
   });
-  api = apiClient(kernel.baseUrl);
+  api = apiClient(kernel.baseUrl, await localToken());
   const register = async (id: string, transport: unknown, extra: Record<string, unknown> = {}) => {
     const response = await api('POST', '/agents/register', {
       agent_id: id,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningProcess } from '../support/processes';
-import { projectRoot } from '../support/processes';
+import { projectRoot, runAosToExit } from '../support/processes';
 import { startKernel } from '../support/kernel';
 
 /**
@@ -15,6 +15,7 @@ interface CurlLine {
   readonly method: string;
   readonly path: string;
   readonly body: string | undefined;
+  readonly authenticated: boolean;
 }
 
 function readmeCurlLines(): CurlLine[] {
@@ -29,7 +30,7 @@ function readmeCurlLines(): CurlLine[] {
       const url = /(https?:\/\/127\.0\.0\.1:7071\S*)/.exec(line)![1]!;
       const method = /-X (\w+)/.exec(line)?.[1] ?? 'GET';
       const body = /-d '([^']*)'/.exec(line)?.[1];
-      return { method, path: new URL(url).pathname, body };
+      return { method, path: new URL(url).pathname, body, authenticated: line.includes('Bearer $TOKEN') };
     });
 }
 
@@ -47,14 +48,28 @@ describe('README: run your first orchestrations', () => {
   it('works as written', async () => {
     const lines = readmeCurlLines();
     expect(lines.length).toBe(7);
+    expect(lines.every((line) => line.authenticated)).toBe(true);
+    // The README's first line: TOKEN=$(node bin/aos.js token --sub me --roles admin,approver)
+    const tokenLine = /TOKEN=\$\(node bin\/aos\.js token ([^)]*)\)/.exec(
+      readFileSync(path.join(projectRoot, 'README.md'), 'utf8'),
+    );
+    expect(tokenLine).not.toBeNull();
+    const issued = await runAosToExit(['token', ...tokenLine![1]!.split(' ')]);
+    expect(issued.code).toBe(0);
+    const token = issued.output
+      .split('\n')
+      .find((l) => /^[\w-]+\.[\w-]+\.[\w-]+$/.test(l.trim()))!
+      .trim();
     const answers: { line: CurlLine; status: number; body: Record<string, unknown> }[] = [];
     for (const line of lines) {
       const send = () =>
         fetch(`${kernel.baseUrl}${line.path}`, {
           method: line.method,
-          ...(line.body === undefined
-            ? {}
-            : { body: line.body, headers: { 'content-type': 'application/json' } }),
+          headers: {
+            authorization: `Bearer ${token}`,
+            ...(line.body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          ...(line.body === undefined ? {} : { body: line.body }),
         });
       let response = await send();
       // A newcomer re-runs a /result line until the run has finished (409 meanwhile).

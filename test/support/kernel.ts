@@ -17,6 +17,10 @@ export async function startKernel(env: Record<string, string> = {}): Promise<Run
       AzureWebJobsStorage: inject('azuriteConnectionString'),
       AOS_TASK_HUB: `e2e${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`,
       AOS_CALLBACK_SIGNING_SECRET: callbackSecret,
+      AOS_AUTH_LOCAL_ISSUER: 'true',
+      // The tests poll hard; limits are exercised by their own test with small numbers.
+      AOS_RATE_LIMIT_CAPACITY: '100000',
+      AOS_RATE_LIMIT_REFILL_PER_SECOND: '100000',
       ...env,
     },
     timeoutMs: 60_000,
@@ -29,7 +33,8 @@ export interface ApiResponse<T = Record<string, unknown>> {
   readonly headers: Headers;
 }
 
-export function apiClient(baseUrl: string) {
+/** A JSON client for the kernel's API that sends `token` (a local-issuer token or an API key) on every call. */
+export function apiClient(baseUrl: string, token: string | undefined) {
   return async function api<T = Record<string, unknown>>(
     method: string,
     path: string,
@@ -37,7 +42,10 @@ export function apiClient(baseUrl: string) {
   ): Promise<ApiResponse<T>> {
     const response = await fetch(`${baseUrl}/api${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await response.text();

@@ -1,7 +1,7 @@
 import * as df from 'durable-functions';
 import { getKernel, getServices } from '../../composition/root';
 import type { AgentTask } from '../../kernel/agents';
-import { sendCallback } from '../../kernel/callbacks';
+import { sendCallback, taskReplySignature } from '../../kernel/callbacks';
 import type { StepResult } from '../../kernel/executor';
 import type { PostedMessage } from '../../kernel/workflows';
 import { activityNames } from './activity-names';
@@ -22,7 +22,10 @@ function replyUrl(task: AgentTask): string | undefined {
   const host = process.env['WEBSITE_HOSTNAME'];
   if (!host || !task.orchestration_id) return undefined;
   const scheme = host.startsWith('127.0.0.1') || host.startsWith('localhost') ? 'http' : 'https';
-  return `${scheme}://${host}/api/orchestrations/${encodeURIComponent(task.orchestration_id)}/tasks/${encodeURIComponent(task.task_id)}/reply`;
+  const url = `${scheme}://${host}/api/orchestrations/${encodeURIComponent(task.orchestration_id)}/tasks/${encodeURIComponent(task.task_id)}/reply`;
+  // The signature lets the agent post its reply without kernel credentials of its own.
+  const secret = getKernel().config.callbackSigningSecret;
+  return secret ? `${url}?sig=${taskReplySignature(secret, task.orchestration_id, task.task_id)}` : url;
 }
 
 async function execute(task: AgentTask, traceparent: string | null): Promise<StepResult> {

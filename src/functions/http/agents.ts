@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { getServices } from '../../composition/root';
+import type { AgentRecord } from '../../kernel/agents';
 import { agentIdSchema } from '../../kernel/agents';
+import type { Principal } from '../../kernel/auth/access';
 import { KernelError } from '../../kernel/errors';
 import { sendOrchestratorName } from '../durable/send-orchestrator';
 import { callerOf } from './caller';
@@ -10,6 +12,20 @@ import { defineRoute, mountDurableRoute, mountRoute } from './mount-route';
 /** The agents API of contract.md: register, list, get, ask, send, message. */
 
 const idParams = z.object({ id: agentIdSchema });
+
+function visibleAgent(appId: string | null, record: AgentRecord): boolean {
+  return appId === null || record.app_id === null || record.app_id === appId;
+}
+
+/** Another app's agent answers exactly like a missing one. */
+async function visibleGet(agentId: string, principal: Principal | undefined): Promise<AgentRecord> {
+  const { agents } = await getServices();
+  const record = await agents.get(agentId);
+  if (!visibleAgent(callerOf(principal).app_id, record)) {
+    throw KernelError.notFound('Agent', `No agent with id '${agentId}'.`);
+  }
+  return record;
+}
 const askBody = z.strictObject({
   message: z.string().min(1).max(1_000_000),
   context: z.record(z.string(), z.unknown()).default({}),
@@ -28,9 +44,9 @@ mountRoute({
   method: 'POST',
   route: 'agents/register',
   body: z.unknown(),
-  async handle({ body, request }) {
+  async handle({ body, principal }) {
     const { agents } = await getServices();
-    const { record, created } = await agents.register(body, { app_id: callerOf(request.headers).app_id });
+    const { record, created } = await agents.register(body, { app_id: callerOf(principal).app_id });
     return { status: created ? 201 : 200, body: agents.toWire(record) };
   },
 });
@@ -40,9 +56,11 @@ mountRoute({
   method: 'GET',
   route: 'agents',
   query: z.strictObject({ agent_type: z.string().min(1).max(128).optional() }),
-  async handle({ query, request }) {
+  async handle({ query, principal }) {
     const { agents } = await getServices();
-    const records = await agents.list(query.agent_type, { app_id: callerOf(request.headers).app_id });
+    const appId = callerOf(principal).app_id;
+    // Kernel-wide callers see every agent; an app sees its own and the kernel-wide ones.
+    const records = (await agents.list(query.agent_type)).filter((r) => visibleAgent(appId, r));
     return { status: 200, body: { agents: records.map((record) => agents.toWire(record)) } };
   },
 });
@@ -52,9 +70,9 @@ mountRoute({
   method: 'GET',
   route: 'agents/{id}',
   params: idParams,
-  async handle({ params }) {
+  async handle({ params, principal }) {
     const { agents } = await getServices();
-    return { status: 200, body: agents.toWire(await agents.get(params.id)) };
+    return { status: 200, body: agents.toWire(await visibleGet(params.id, principal)) };
   },
 });
 
@@ -64,9 +82,9 @@ mountRoute({
   route: 'agents/{id}/ask',
   params: idParams,
   body: askBody,
-  async handle({ params, body, request }) {
-    const { agents, executor } = await getServices();
-    const agent = await agents.get(params.id);
+  async handle({ params, body, request, principal }) {
+    const { executor } = await getServices();
+    const agent = await visibleGet(params.id, principal);
     const traceparent = request.headers.get('traceparent');
     const result = await executor.execute({
       task: {
@@ -116,9 +134,8 @@ mountDurableRoute({ name: 'agents_send', method: 'POST', route: 'agents/{id}/sen
     route: 'agents/{id}/send',
     params: idParams,
     body: z.unknown().refine((value) => value !== undefined, 'a JSON message is required'),
-    async handle({ params, body }) {
-      const { agents } = await getServices();
-      const agent = await agents.get(params.id);
+    async handle({ params, body, principal }) {
+      const agent = await visibleGet(params.id, principal);
       const messageId = `send-${randomUUID()}`;
       await engine.startNamed(sendOrchestratorName, messageId, {
         agent_id: agent.agent_id,
@@ -137,16 +154,16 @@ mountDurableRoute({ name: 'agents_message', method: 'POST', route: 'agents/{id}/
     route: 'agents/{id}/message',
     params: idParams,
     body: messageBody,
-    async handle({ params, body, request }) {
-      const { agents, orchestrations } = await getServices();
-      const agent = await agents.get(params.id);
+    async handle({ params, body, principal }) {
+      const { orchestrations } = await getServices();
+      const agent = await visibleGet(params.id, principal);
       const acceptedAt = new Date().toISOString();
       if (body.orchestration_id) {
         const text = typeof body.message === 'string' ? body.message : JSON.stringify(body.message);
         const posted = await orchestrations.postMessage(
           body.orchestration_id,
           { message: text, from: agent.agent_id },
-          callerOf(request.headers),
+          callerOf(principal),
           engine,
         );
         return {

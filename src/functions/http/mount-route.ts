@@ -3,7 +3,7 @@ import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { WorkflowEngine } from '../../kernel/orchestrations';
 import { durableWorkflowEngine } from '../durable/workflow-engine';
-import { getKernel } from '../../composition/root';
+import { getKernel, getServices } from '../../composition/root';
 import type { KernelRequest, RouteContract, SerializedResponse } from '../../kernel/http';
 import { RouteTable, executeRoute, problemResponse } from '../../kernel/http';
 
@@ -32,12 +32,20 @@ export function toResponseInit(response: SerializedResponse): HttpResponseInit {
     : { status: response.status, headers: response.headers, body: response.body };
 }
 
+/** Every route but the public ones authenticates first; executeRoute then checks the permission. */
+export async function authenticate(request: KernelRequest) {
+  return (await getServices()).authenticator.authenticate(request.headers);
+}
+
 function logInternal(context: InvocationContext) {
   return (error: unknown) =>
     context.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
 }
 
-export function mountRoute<P, Q, B>(contract: RouteContract<P, Q, B>): void {
+export function mountRoute<P, Q, B>(
+  contract: RouteContract<P, Q, B>,
+  options: { readonly public?: boolean } = {},
+): void {
   routeTable.add(contract.method, contract.route);
   app.http(contract.name, {
     methods: [contract.method],
@@ -48,6 +56,7 @@ export function mountRoute<P, Q, B>(contract: RouteContract<P, Q, B>): void {
       const response = await executeRoute(contract, toKernelRequest(request), {
         maxBodyBytes: kernel.config.maxBodyBytes,
         onInternalError: logInternal(context),
+        ...(options.public ? {} : { authenticate }),
       });
       return toResponseInit(response);
     },
@@ -66,6 +75,7 @@ export function defineRoute<P, Q, B>(contract: RouteContract<P, Q, B>): RouteCon
 export function mountDurableRoute<P, Q, B>(
   shape: Pick<RouteContract<P, Q, B>, 'name' | 'method' | 'route'>,
   build: (engine: WorkflowEngine) => RouteContract<P, Q, B>,
+  options: { readonly public?: boolean } = {},
 ): void {
   routeTable.add(shape.method, shape.route);
   app.http(shape.name, {
@@ -79,6 +89,7 @@ export function mountDurableRoute<P, Q, B>(
       const response = await executeRoute(build(engine), toKernelRequest(request), {
         maxBodyBytes: kernel.config.maxBodyBytes,
         onInternalError: logInternal(context),
+        ...(options.public ? {} : { authenticate }),
       });
       return toResponseInit(response);
     },

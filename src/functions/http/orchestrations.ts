@@ -1,8 +1,11 @@
 import { z } from 'zod';
-import { getServices } from '../../composition/root';
+import { getKernel, getServices } from '../../composition/root';
+import { authorizeOperation } from '../../kernel/auth/access';
+import { verifyTaskReplySignature } from '../../kernel/callbacks';
+import type { Caller } from '../../kernel/orchestrations';
 import { idSchema } from '../../kernel/workflows';
 import { callerOf } from './caller';
-import { defineRoute, mountDurableRoute } from './mount-route';
+import { authenticate, defineRoute, mountDurableRoute } from './mount-route';
 
 /** The orchestration API of contract.md, plus the ways into a running orchestration. */
 
@@ -18,11 +21,11 @@ mountDurableRoute({ name: 'orchestrations_submit', method: 'POST', route: 'orche
     method: 'POST',
     route: 'orchestrations',
     body: anyBody,
-    async handle({ body, request }) {
+    async handle({ body, request, principal }) {
       const { orchestrations } = await getServices();
       const { view } = await orchestrations.submit(
         body,
-        callerOf(request.headers),
+        callerOf(principal),
         engine,
         request.headers.get('traceparent'),
       );
@@ -41,9 +44,9 @@ mountDurableRoute({ name: 'orchestrations_list', method: 'GET', route: 'orchestr
     method: 'GET',
     route: 'orchestrations',
     query: z.record(z.string(), z.string()),
-    async handle({ query, request }) {
+    async handle({ query, principal }) {
       const { orchestrations } = await getServices();
-      return { status: 200, body: await orchestrations.list(query, callerOf(request.headers), engine) };
+      return { status: 200, body: await orchestrations.list(query, callerOf(principal), engine) };
     },
   }),
 );
@@ -54,9 +57,9 @@ mountDurableRoute({ name: 'orchestrations_get', method: 'GET', route: 'orchestra
     method: 'GET',
     route: 'orchestrations/{id}',
     params: idParams,
-    async handle({ params, request }) {
+    async handle({ params, principal }) {
       const { orchestrations } = await getServices();
-      return { status: 200, body: await orchestrations.get(params.id, callerOf(request.headers), engine) };
+      return { status: 200, body: await orchestrations.get(params.id, callerOf(principal), engine) };
     },
   }),
 );
@@ -69,11 +72,11 @@ mountDurableRoute(
       method: 'GET',
       route: 'orchestrations/{id}/result',
       params: idParams,
-      async handle({ params, request }) {
+      async handle({ params, principal }) {
         const { orchestrations } = await getServices();
         return {
           status: 200,
-          body: await orchestrations.result(params.id, callerOf(request.headers), engine),
+          body: await orchestrations.result(params.id, callerOf(principal), engine),
         };
       },
     }),
@@ -88,9 +91,9 @@ mountDurableRoute(
       route: 'orchestrations/{id}/stop',
       params: idParams,
       body: emptyBody,
-      async handle({ params, request }) {
+      async handle({ params, principal }) {
         const { orchestrations } = await getServices();
-        return { status: 200, body: await orchestrations.stop(params.id, callerOf(request.headers), engine) };
+        return { status: 200, body: await orchestrations.stop(params.id, callerOf(principal), engine) };
       },
     }),
 );
@@ -104,11 +107,11 @@ mountDurableRoute(
       route: 'orchestrations/{id}/cancel',
       params: idParams,
       body: emptyBody,
-      async handle({ params, request }) {
+      async handle({ params, principal }) {
         const { orchestrations } = await getServices();
         return {
           status: 200,
-          body: await orchestrations.cancel(params.id, callerOf(request.headers), engine),
+          body: await orchestrations.cancel(params.id, callerOf(principal), engine),
         };
       },
     }),
@@ -123,11 +126,11 @@ mountDurableRoute(
       route: 'orchestrations/{id}/messages',
       params: idParams,
       body: anyBody,
-      async handle({ params, body, request }) {
+      async handle({ params, body, principal }) {
         const { orchestrations } = await getServices();
         return {
           status: 202,
-          body: await orchestrations.postMessage(params.id, body, callerOf(request.headers), engine),
+          body: await orchestrations.postMessage(params.id, body, callerOf(principal), engine),
         };
       },
     }),
@@ -142,13 +145,13 @@ mountDurableRoute(
       route: 'orchestrations/{id}/approvals/{step_id}',
       params: stepParams,
       body: anyBody,
-      async handle({ params, body, request }) {
+      async handle({ params, body, principal }) {
         const { orchestrations } = await getServices();
         const view = await orchestrations.decideApproval(
           params.id,
           params.step_id,
           body,
-          callerOf(request.headers),
+          callerOf(principal),
           engine,
         );
         return { status: 200, body: view };
@@ -164,11 +167,33 @@ mountDurableRoute(
       method: 'POST',
       route: 'orchestrations/{id}/tasks/{task_id}/reply',
       params: taskParams,
+      query: z.strictObject({
+        sig: z
+          .string()
+          .regex(/^[0-9a-f]{64}$/)
+          .optional(),
+      }),
       body: anyBody,
-      async handle({ params, body, request }) {
-        const { orchestrations } = await getServices();
-        await orchestrations.agentReply(params.id, params.task_id, body, callerOf(request.headers), engine);
+      async handle({ params, query, body, request }) {
+        const { orchestrations, orchestrationStore } = await getServices();
+        const secret = getKernel().config.callbackSigningSecret;
+        let caller: Caller;
+        if (
+          query.sig !== undefined &&
+          secret &&
+          verifyTaskReplySignature(secret, params.id, params.task_id, query.sig)
+        ) {
+          // The reply_url's signature is the agent's proof: it acts for the orchestration's app.
+          const record = await orchestrationStore.get(params.id);
+          caller = { app_id: record?.app_id ?? null, principal: `agent-reply:${params.task_id}` };
+        } else {
+          const principal = await authenticate(request);
+          authorizeOperation(principal, 'orchestrations_task_reply');
+          caller = callerOf(principal);
+        }
+        await orchestrations.agentReply(params.id, params.task_id, body, caller, engine);
         return { status: 202, body: { accepted: true, task_id: params.task_id } };
       },
     }),
+  { public: true },
 );

@@ -20,3 +20,22 @@ export function verifyCallback(secret: string, timestamp: string, body: string, 
   const actual = Buffer.from(signature);
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
+
+/**
+ * The capability in a reply_url: an agent that answered 202 proves with it that it
+ * got the task, without holding kernel credentials of its own.
+ */
+export function taskReplySignature(secret: string, orchestrationId: string, taskId: string): string {
+  return createHmac('sha256', secret).update(`reply:${orchestrationId}:${taskId}`).digest('hex');
+}
+
+export function verifyTaskReplySignature(
+  secret: string,
+  orchestrationId: string,
+  taskId: string,
+  signature: string,
+): boolean {
+  const expected = Buffer.from(taskReplySignature(secret, orchestrationId, taskId));
+  const actual = Buffer.from(signature);
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
+}

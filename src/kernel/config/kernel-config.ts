@@ -20,6 +20,12 @@ export interface KernelConfig {
   readonly appInsightsConnectionString: string | undefined;
   readonly callbackSigningSecret: string | undefined;
   readonly extensionPackages: readonly string[];
+  readonly auth: {
+    readonly issuers: readonly string[];
+    readonly audiences: readonly string[];
+    readonly localIssuer: boolean;
+    readonly rateLimit: { readonly capacity: number; readonly refillPerSecond: number };
+  };
 }
 
 export interface SettingProblem {
@@ -117,6 +123,39 @@ export function loadConfig(env: Env = process.env): KernelConfig {
     env,
   );
 
+  const issuers = parseSetting(problems, settings.authIssuers.name, settings.authIssuers.schema, env);
+  const audiences = parseSetting(problems, settings.authAudiences.name, settings.authAudiences.schema, env);
+  const localIssuer = parseSetting(
+    problems,
+    settings.authLocalIssuer.name,
+    settings.authLocalIssuer.schema,
+    env,
+  );
+  const capacity = parseSetting(
+    problems,
+    settings.rateLimitCapacity.name,
+    settings.rateLimitCapacity.schema,
+    env,
+  );
+  const refill = parseSetting(
+    problems,
+    settings.rateLimitRefillPerSecond.name,
+    settings.rateLimitRefillPerSecond.schema,
+    env,
+  );
+  if (localIssuer === true && host === 'azure') {
+    problems.push({
+      setting: settings.authLocalIssuer.name,
+      message: 'must not be true in Azure: the local issuer is for local development only',
+    });
+  }
+  if ((issuers ?? []).length > 0 && (audiences ?? []).length === 0) {
+    problems.push({
+      setting: settings.authAudiences.name,
+      message: 'is required when AOS_AUTH_ISSUERS is set',
+    });
+  }
+
   if (problems.length > 0 || storage === undefined) throw new ConfigError(problems);
   return {
     host,
@@ -128,5 +167,11 @@ export function loadConfig(env: Env = process.env): KernelConfig {
     appInsightsConnectionString: appInsights === '' ? undefined : appInsights,
     callbackSigningSecret,
     extensionPackages: extensionPackages ?? [],
+    auth: {
+      issuers: issuers ?? [],
+      audiences: audiences ?? [],
+      localIssuer: localIssuer ?? false,
+      rateLimit: { capacity: capacity as number, refillPerSecond: refill as number },
+    },
   };
 }

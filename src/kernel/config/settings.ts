@@ -116,6 +116,59 @@ export const settings = {
       ),
     localValue: '',
   },
+  authIssuers: {
+    name: 'AOS_AUTH_ISSUERS',
+    description:
+      'Comma-separated Entra ID token issuers the kernel trusts, e.g. https://login.microsoftonline.com/<tenant>/v2.0. ' +
+      'Empty locally, where the local issuer signs tokens.',
+    schema: z
+      .string()
+      .optional()
+      .transform((value) =>
+        (value ?? '')
+          .split(',')
+          .map((item) => item.trim())
+          .filter((item) => item !== ''),
+      ),
+    localValue: '',
+  },
+  authAudiences: {
+    name: 'AOS_AUTH_AUDIENCES',
+    description:
+      "Comma-separated audiences (the kernel's app ID URI and/or client id) an Entra token must carry.",
+    schema: z
+      .string()
+      .optional()
+      .transform((value) =>
+        (value ?? '')
+          .split(',')
+          .map((item) => item.trim())
+          .filter((item) => item !== ''),
+      ),
+    localValue: '',
+  },
+  authLocalIssuer: {
+    name: 'AOS_AUTH_LOCAL_ISSUER',
+    description:
+      "'true' trusts tokens from the local issuer (key in .aos/, `aos token`). Refused at start-up when running in Azure.",
+    schema: z
+      .enum(['true', 'false'], { message: "must be 'true' or 'false'" })
+      .optional()
+      .transform((value) => value === 'true'),
+    localValue: 'true',
+  },
+  rateLimitCapacity: {
+    name: 'AOS_RATE_LIMIT_CAPACITY',
+    description: 'Requests a principal may make in a burst (token bucket size).',
+    schema: positiveInt(60, 1_000_000),
+    localValue: '600',
+  },
+  rateLimitRefillPerSecond: {
+    name: 'AOS_RATE_LIMIT_REFILL_PER_SECOND',
+    description: 'Requests per second a principal regains (token bucket refill).',
+    schema: positiveInt(10, 1_000_000),
+    localValue: '100',
+  },
   appInsights: {
     name: 'APPLICATIONINSIGHTS_CONNECTION_STRING',
     description: 'Application Insights connection string; empty locally (telemetry goes to the console).',

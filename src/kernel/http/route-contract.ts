@@ -1,5 +1,7 @@
 import type { z } from 'zod';
 import { KernelError, problemContentType, toProblem, validationError } from '../errors';
+import type { OperationName, Principal } from '../auth/access';
+import { authorizeOperation } from '../auth/access';
 import { assertDeclaredLength, parseJsonBody } from './request-body';
 
 /**
@@ -30,6 +32,8 @@ export interface RouteInput<P, Q, B> {
   readonly query: Q;
   readonly body: B;
   readonly request: KernelRequest;
+  /** The authenticated caller; undefined only on public routes called without credentials. */
+  readonly principal: Principal | undefined;
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -54,6 +58,12 @@ export interface SerializedResponse {
 
 export interface ExecuteOptions {
   readonly maxBodyBytes: number;
+  /**
+   * Authenticates the request before anything else is read; the route's name is
+   * then checked against the permission table. Without it (unit tests of the
+   * pipeline) requests run unauthenticated.
+   */
+  readonly authenticate?: (request: KernelRequest) => Promise<Principal | undefined>;
   /** Receives errors that are the kernel's fault (5xx); client errors are not logged as failures. */
   readonly onInternalError?: (error: unknown) => void;
 }
@@ -101,6 +111,11 @@ export async function executeRoute<P, Q, B>(
 ): Promise<SerializedResponse> {
   const instance = new URL(request.url).pathname;
   try {
+    let principal: Principal | undefined;
+    if (options.authenticate) {
+      principal = await options.authenticate(request);
+      authorizeOperation(principal, contract.name as OperationName);
+    }
     const params = parsePart(contract.params, request.params, 'path');
     const query = parsePart(contract.query, queryObject(request.query), 'query');
     let body: B = undefined as B;
@@ -119,7 +134,7 @@ export async function executeRoute<P, Q, B>(
       }
       body = parsePart(contract.body, raw, 'body');
     }
-    return serializeResponse(await contract.handle({ params, query, body, request }));
+    return serializeResponse(await contract.handle({ params, query, body, request, principal }));
   } catch (error) {
     return problemResponse(error, instance, options);
   }

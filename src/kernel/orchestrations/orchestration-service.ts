@@ -78,6 +78,11 @@ export interface OrchestrationStatusView {
   readonly stop_requested: boolean;
 }
 
+/** Kernel-wide callers (no app) see every orchestration; an app sees its own. */
+function visibleTo(caller: Caller, record: OrchestrationRecord): boolean {
+  return caller.app_id === null || record.app_id === caller.app_id;
+}
+
 const terminalRuntime = new Set(['completed', 'failed', 'terminated', 'canceled']);
 
 const listQuerySchema = z.strictObject({
@@ -155,7 +160,7 @@ export class OrchestrationService {
     };
     const stored = await this.options.store.create(record);
     if (!stored.created) {
-      if (stored.record.app_id !== caller.app_id) throw this.notFound(id);
+      if (!visibleTo(caller, stored.record)) throw this.notFound(id);
       if (stored.record.fingerprint !== fingerprint) {
         throw new KernelError('conflict', 'Orchestration exists', {
           detail: `An orchestration with id '${id}' exists with a different request.`,
@@ -199,7 +204,7 @@ export class OrchestrationService {
     if (!parsed.success) throw validationError(parsed.error, 'path');
     const record = await this.options.store.get(id);
     // Another app's orchestration answers exactly like a missing one.
-    if (!record || record.app_id !== caller.app_id) throw this.notFound(id);
+    if (!record || !visibleTo(caller, record)) throw this.notFound(id);
     return record;
   }
 
@@ -249,7 +254,7 @@ export class OrchestrationService {
     let token = continuation;
     for (let rounds = 0; rounds < 20; rounds += 1) {
       const page = await this.options.store.list({
-        app_id: caller.app_id,
+        ...(caller.app_id === null ? {} : { app_id: caller.app_id }),
         ...(agent_id ? { agent_id } : {}),
         limit,
         ...(token ? { continuation: token } : {}),
