@@ -30,6 +30,17 @@ const positiveInt = (fallback: number, max: number) =>
     .optional()
     .transform((value) => value ?? fallback);
 
+/** A comma-separated list; blanks dropped. */
+const commaSeparated = z
+  .string()
+  .optional()
+  .transform((value) =>
+    (value ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== ''),
+  );
+
 const taskHubName = z
   .string()
   .regex(
@@ -105,15 +116,7 @@ export const settings = {
     description:
       'Comma-separated npm packages loaded at start-up; each exports register(registry) to add transports, ' +
       'builtin agents, policy rules or MCP tools.',
-    schema: z
-      .string()
-      .optional()
-      .transform((value) =>
-        (value ?? '')
-          .split(',')
-          .map((name) => name.trim())
-          .filter((name) => name !== ''),
-      ),
+    schema: commaSeparated,
     localValue: '',
   },
   authIssuers: {
@@ -121,30 +124,14 @@ export const settings = {
     description:
       'Comma-separated Entra ID token issuers the kernel trusts, e.g. https://login.microsoftonline.com/<tenant>/v2.0. ' +
       'Empty locally, where the local issuer signs tokens.',
-    schema: z
-      .string()
-      .optional()
-      .transform((value) =>
-        (value ?? '')
-          .split(',')
-          .map((item) => item.trim())
-          .filter((item) => item !== ''),
-      ),
+    schema: commaSeparated,
     localValue: '',
   },
   authAudiences: {
     name: 'AOS_AUTH_AUDIENCES',
     description:
       "Comma-separated audiences (the kernel's app ID URI and/or client id) an Entra token must carry.",
-    schema: z
-      .string()
-      .optional()
-      .transform((value) =>
-        (value ?? '')
-          .split(',')
-          .map((item) => item.trim())
-          .filter((item) => item !== ''),
-      ),
+    schema: commaSeparated,
     localValue: '',
   },
   authLocalIssuer: {
