@@ -42,25 +42,39 @@ function logInternal(context: InvocationContext) {
     context.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
 }
 
-export function mountRoute<P, Q, B>(
-  contract: RouteContract<P, Q, B>,
-  options: { readonly public?: boolean } = {},
+interface MountOptions {
+  /** Public routes run without authentication (bare liveness, signed agent replies). */
+  readonly public?: boolean;
+}
+
+type Shape = Pick<RouteContract, 'name' | 'method' | 'route'>;
+
+/** The one registration path: table entry, app.http, and the request pipeline around the contract. */
+function register<P, Q, B>(
+  shape: Shape,
+  durable: boolean,
+  contractFor: (context: InvocationContext) => RouteContract<P, Q, B>,
+  options: MountOptions,
 ): void {
-  routeTable.add(contract.method, contract.route);
-  app.http(contract.name, {
-    methods: [contract.method],
-    route: contract.route,
+  routeTable.add(shape.method, shape.route);
+  app.http(shape.name, {
+    methods: [shape.method],
+    route: shape.route,
     authLevel: 'anonymous',
+    ...(durable ? { extraInputs: [df.input.durableClient()] } : {}),
     handler: async (request, context) => {
-      const kernel = getKernel();
-      const response = await executeRoute(contract, toKernelRequest(request), {
-        maxBodyBytes: kernel.config.maxBodyBytes,
+      const response = await executeRoute(contractFor(context), toKernelRequest(request), {
+        maxBodyBytes: getKernel().config.maxBodyBytes,
         onInternalError: logInternal(context),
         ...(options.public ? {} : { authenticate }),
       });
       return toResponseInit(response);
     },
   });
+}
+
+export function mountRoute<P, Q, B>(contract: RouteContract<P, Q, B>, options: MountOptions = {}): void {
+  register(contract, false, () => contract, options);
 }
 
 /** Identity helper so a route literal infers its params/query/body types. */
@@ -73,27 +87,11 @@ export function defineRoute<P, Q, B>(contract: RouteContract<P, Q, B>): RouteCon
  * invocation's durableClient input, so the contract is built per invocation.
  */
 export function mountDurableRoute<P, Q, B>(
-  shape: Pick<RouteContract<P, Q, B>, 'name' | 'method' | 'route'>,
+  shape: Shape,
   build: (engine: WorkflowEngine) => RouteContract<P, Q, B>,
-  options: { readonly public?: boolean } = {},
+  options: MountOptions = {},
 ): void {
-  routeTable.add(shape.method, shape.route);
-  app.http(shape.name, {
-    methods: [shape.method],
-    route: shape.route,
-    authLevel: 'anonymous',
-    extraInputs: [df.input.durableClient()],
-    handler: async (request, context) => {
-      const kernel = getKernel();
-      const engine = durableWorkflowEngine(df.getClient(context));
-      const response = await executeRoute(build(engine), toKernelRequest(request), {
-        maxBodyBytes: kernel.config.maxBodyBytes,
-        onInternalError: logInternal(context),
-        ...(options.public ? {} : { authenticate }),
-      });
-      return toResponseInit(response);
-    },
-  });
+  register(shape, true, (context) => build(durableWorkflowEngine(df.getClient(context))), options);
 }
 
 /** Registers the catch-all that answers unknown routes (404) and wrong methods (405) with problem+json. */
