@@ -149,6 +149,12 @@ var kernelSettings = [
     value: 'false'
   }
   {
+    // Easy Auth is not configured by this template; an operator who enables it may
+    // turn this on (docs/security.md: Behind App Service Authentication).
+    name: 'AOS_TRUST_CLIENT_PRINCIPAL'
+    value: 'false'
+  }
+  {
     name: 'AOS_RATE_LIMIT_CAPACITY'
     value: string(rateLimitCapacity)
   }

@@ -142,6 +142,7 @@ export async function createServices(config: KernelConfig): Promise<Services> {
       capacity: config.auth.rateLimit.capacity,
       refill_per_second: config.auth.rateLimit.refillPerSecond,
     }),
+    trustClientPrincipal: config.auth.trustClientPrincipal,
   });
   return {
     authenticator,

@@ -1,34 +1,58 @@
 import type { ApiKeyService, Principal, RateLimiter } from './access';
 import { credentialFrom, enforceRateLimit } from './access';
-import type { BearerTokenValidator } from './tokens';
-import { AuthenticationFailure } from './tokens';
+import { clientPrincipalHeader, principalFromClientPrincipal } from './client-principal';
+import type { AppBindingOptions, BearerTokenValidator } from './tokens';
+import { AppBinding, AuthenticationFailure } from './tokens';
+
+export interface AuthenticatorOptions {
+  readonly bearer: BearerTokenValidator | undefined;
+  readonly apiKeys: ApiKeyService;
+  readonly limiter: RateLimiter;
+  /**
+   * Whether App Service Authentication's `x-ms-client-principal` header decides who
+   * is calling (AOS_TRUST_CLIENT_PRINCIPAL). Only safe when App Service
+   * Authentication sits in front and strips that header from what clients send.
+   */
+  readonly trustClientPrincipal: boolean;
+  /** How a client principal binds its caller to a kernel app; by default as bearer tokens do. */
+  readonly appBinding?: AppBindingOptions;
+}
 
 /**
- * Who is calling: the credential in the request (a bearer token or an API key)
- * turned into a principal, then one token from that principal's rate-limit
- * bucket. No credential at all is not an error here; routes decide (public
- * ones accept it, the rest answer 401 through authorizeOperation).
+ * Who is calling: App Service Authentication's client principal when configuration
+ * trusts it and the request carries one, otherwise the credential in the request (a
+ * bearer token or an API key), turned into a principal; then one token from that
+ * principal's rate-limit bucket. No credential at all is not an error here; routes
+ * decide (public ones accept it, the rest answer 401 through authorizeOperation).
  */
 export class Authenticator {
-  constructor(
-    private readonly options: {
-      readonly bearer: BearerTokenValidator | undefined;
-      readonly apiKeys: ApiKeyService;
-      readonly limiter: RateLimiter;
-    },
-  ) {}
+  private readonly binding: AppBinding;
+
+  constructor(private readonly options: AuthenticatorOptions) {
+    this.binding = new AppBinding(options.appBinding);
+  }
 
   async authenticate(headers: { get(name: string): string | null }): Promise<Principal | undefined> {
-    const credential = credentialFrom(headers);
-    if (credential === undefined) return undefined;
-    let principal: Principal;
-    if (credential.kind === 'api_key') {
-      principal = await this.options.apiKeys.authenticate(credential.value);
-    } else {
-      if (!this.options.bearer) throw new AuthenticationFailure('wrong_issuer');
-      principal = await this.options.bearer.validate(credential.value);
-    }
+    const principal = this.fromClientPrincipal(headers) ?? (await this.fromCredential(headers));
+    if (principal === undefined) return undefined;
     enforceRateLimit(this.options.limiter, principal.id);
     return principal;
+  }
+
+  /** Undefined when the header is not trusted (never read at all) or not sent. */
+  private fromClientPrincipal(headers: { get(name: string): string | null }): Principal | undefined {
+    if (!this.options.trustClientPrincipal) return undefined;
+    const header = headers.get(clientPrincipalHeader);
+    return header === null ? undefined : principalFromClientPrincipal(header, this.binding);
+  }
+
+  private async fromCredential(headers: {
+    get(name: string): string | null;
+  }): Promise<Principal | undefined> {
+    const credential = credentialFrom(headers);
+    if (credential === undefined) return undefined;
+    if (credential.kind === 'api_key') return this.options.apiKeys.authenticate(credential.value);
+    if (!this.options.bearer) throw new AuthenticationFailure('wrong_issuer');
+    return this.options.bearer.validate(credential.value);
   }
 }

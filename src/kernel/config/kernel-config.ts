@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { HostKind } from '../environment';
-import { detectHostKind } from '../environment';
+import { appServiceAuthMarker, detectHostKind, isAppServiceAuthEnabled } from '../environment';
 import { settings } from './settings';
 import type { StorageConnection } from './storage-connection';
 import { StorageConnectionError, parseStorageConnection } from './storage-connection';
@@ -24,6 +24,8 @@ export interface KernelConfig {
     readonly issuers: readonly string[];
     readonly audiences: readonly string[];
     readonly localIssuer: boolean;
+    /** Whether App Service Authentication's `x-ms-client-principal` header says who is calling. */
+    readonly trustClientPrincipal: boolean;
     readonly rateLimit: { readonly capacity: number; readonly refillPerSecond: number };
   };
 }
@@ -131,6 +133,12 @@ export function loadConfig(env: Env = process.env): KernelConfig {
     settings.authLocalIssuer.schema,
     env,
   );
+  const trustClientPrincipal = parseSetting(
+    problems,
+    settings.trustClientPrincipal.name,
+    settings.trustClientPrincipal.schema,
+    env,
+  );
   const capacity = parseSetting(
     problems,
     settings.rateLimitCapacity.name,
@@ -147,6 +155,14 @@ export function loadConfig(env: Env = process.env): KernelConfig {
     problems.push({
       setting: settings.authLocalIssuer.name,
       message: 'must not be true in Azure: the local issuer is for local development only',
+    });
+  }
+  if (trustClientPrincipal === true && host === 'azure' && !isAppServiceAuthEnabled(env)) {
+    problems.push({
+      setting: settings.trustClientPrincipal.name,
+      message:
+        `must not be true while App Service Authentication is off (${appServiceAuthMarker} is not true): ` +
+        'anyone could send an x-ms-client-principal header and it would be trusted',
     });
   }
   if ((issuers ?? []).length > 0 && (audiences ?? []).length === 0) {
@@ -171,6 +187,7 @@ export function loadConfig(env: Env = process.env): KernelConfig {
       issuers: issuers ?? [],
       audiences: audiences ?? [],
       localIssuer: localIssuer ?? false,
+      trustClientPrincipal: trustClientPrincipal ?? false,
       rateLimit: { capacity: capacity as number, refillPerSecond: refill as number },
     },
   };

@@ -41,6 +41,12 @@ const commaSeparated = z
       .filter((item) => item !== ''),
   );
 
+/** 'true' or 'false'; absent is false. */
+const trueOrFalse = z
+  .enum(['true', 'false'], { message: "must be 'true' or 'false'" })
+  .optional()
+  .transform((value) => value === 'true');
+
 const taskHubName = z
   .string()
   .regex(
@@ -138,11 +144,17 @@ export const settings = {
     name: 'AOS_AUTH_LOCAL_ISSUER',
     description:
       "'true' trusts tokens from the local issuer (key in .aos/, `aos token`). Refused at start-up when running in Azure.",
-    schema: z
-      .enum(['true', 'false'], { message: "must be 'true' or 'false'" })
-      .optional()
-      .transform((value) => value === 'true'),
+    schema: trueOrFalse,
     localValue: 'true',
+  },
+  trustClientPrincipal: {
+    name: 'AOS_TRUST_CLIENT_PRINCIPAL',
+    description:
+      "'true' trusts App Service Authentication (Easy Auth)'s x-ms-client-principal header to say who is calling. " +
+      'Only true when the Function App has App Service Authentication enabled (it strips x-ms-* headers that ' +
+      'clients send); refused at start-up in Azure while WEBSITE_AUTH_ENABLED is not true.',
+    schema: trueOrFalse,
+    localValue: 'false',
   },
   rateLimitCapacity: {
     name: 'AOS_RATE_LIMIT_CAPACITY',

@@ -24,8 +24,22 @@ export {
 export type { JsonWebKeySetLike, TokenAlgorithm, VerificationKeySource } from './key-source';
 export { RemoteJwksKeySource, checkKeyUrl, discoveryUrlFor, remoteJwksDefaults } from './remote-jwks';
 export type { RemoteJwksOptions } from './remote-jwks';
-export { AppBinding, appIdPattern, defaultAppClaim, principalFromClaims } from './principal';
-export type { AppBindingOptions, ClaimsResult, Principal, PrincipalKind } from './principal';
+export {
+  AppBinding,
+  appIdPattern,
+  defaultAppClaim,
+  identityFromClaims,
+  principalFromClaims,
+} from './principal';
+export type {
+  AppBindingOptions,
+  ClaimsFault,
+  ClaimsIdentity,
+  ClaimsResult,
+  IdentityResult,
+  Principal,
+  PrincipalKind,
+} from './principal';
 export {
   TokenValidator,
   bearerTokenFrom,

@@ -1,6 +1,8 @@
 /**
  * Who a verified token speaks for. The mapping from claims is pure and runs only on
- * claims whose signature, issuer, audience and lifetime have already been checked.
+ * claims whose signature, issuer, audience and lifetime have already been checked
+ * (by the kernel for a bearer token, by App Service Authentication for its client
+ * principal header; see ../client-principal.ts).
  *
  * Claims read (Microsoft Entra ID v2 access tokens, and the local issuer's tokens):
  * - `id`: `oid` (the object id, stable across apps in a tenant), else `sub`.
@@ -50,9 +52,18 @@ export const defaultAppClaim = 'aos_app';
 /** App ids follow the kernel's id rule. */
 export const appIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
-export type ClaimsResult =
-  | { readonly ok: true; readonly principal: Principal }
-  | { readonly ok: false; readonly reason: 'missing_claim' | 'invalid_claim'; readonly claim: string };
+/** Who the claims speak for, without what only a JWT carries (`iss`, `exp`). */
+export type ClaimsIdentity = Omit<Principal, 'issuer' | 'expires_at'>;
+
+export interface ClaimsFault {
+  readonly ok: false;
+  readonly reason: 'missing_claim' | 'invalid_claim';
+  readonly claim: string;
+}
+
+export type ClaimsResult = { readonly ok: true; readonly principal: Principal } | ClaimsFault;
+
+export type IdentityResult = { readonly ok: true; readonly identity: ClaimsIdentity } | ClaimsFault;
 
 function text(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
@@ -101,6 +112,23 @@ export function principalFromClaims(
   if (typeof exp !== 'number' || !Number.isFinite(exp) || Math.abs(exp) > maxEpochSeconds) {
     return { ok: false, reason: 'invalid_claim', claim: 'exp' };
   }
+  const result = identityFromClaims(claims, binding);
+  if (!result.ok) return result;
+  return {
+    ok: true,
+    principal: { ...result.identity, issuer, expires_at: new Date(exp * 1000).toISOString() },
+  };
+}
+
+/**
+ * The id, kind, name, client, roles, scopes and app binding the claims give (the
+ * rules at the top of this file). Shared by bearer tokens and by App Service
+ * Authentication's client principal, which carries the same claims without `exp`.
+ */
+export function identityFromClaims(
+  claims: Readonly<Record<string, unknown>>,
+  binding: AppBinding = new AppBinding(),
+): IdentityResult {
   const oid = text(claims['oid']);
   const sub = text(claims['sub']);
   const id = oid ?? sub;
@@ -146,7 +174,7 @@ export function principalFromClaims(
   const tenantId = text(claims['tid']);
   return {
     ok: true,
-    principal: {
+    identity: {
       id,
       name,
       kind,
@@ -155,8 +183,6 @@ export function principalFromClaims(
       app_id: app,
       roles,
       scopes,
-      issuer,
-      expires_at: new Date(exp * 1000).toISOString(),
     },
   };
 }

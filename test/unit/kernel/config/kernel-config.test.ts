@@ -111,6 +111,59 @@ describe('loadConfig', () => {
     }
   });
 
+  describe('AOS_TRUST_CLIENT_PRINCIPAL', () => {
+    // WEBSITE_SITE_NAME is what makes detectHostKind answer 'azure'.
+    const inAzure = {
+      AzureWebJobsStorage: azurite,
+      FUNCTIONS_WORKER_RUNTIME: 'node',
+      WEBSITE_SITE_NAME: 'aos-api',
+    };
+
+    it('is off by default, locally and in Azure', () => {
+      expect(loadConfig({ AzureWebJobsStorage: azurite }).auth.trustClientPrincipal).toBe(false);
+      const azure = loadConfig(inAzure);
+      expect(azure.host).toBe('azure');
+      expect(azure.auth.trustClientPrincipal).toBe(false);
+    });
+
+    it("parses 'true' and 'false', and nothing else", () => {
+      expect(
+        loadConfig({ AzureWebJobsStorage: azurite, AOS_TRUST_CLIENT_PRINCIPAL: 'true' }).auth
+          .trustClientPrincipal,
+      ).toBe(true);
+      expect(
+        loadConfig({ AzureWebJobsStorage: azurite, AOS_TRUST_CLIENT_PRINCIPAL: 'false' }).auth
+          .trustClientPrincipal,
+      ).toBe(false);
+      expect(problemsOf({ AzureWebJobsStorage: azurite, AOS_TRUST_CLIENT_PRINCIPAL: 'yes' })).toEqual([
+        'AOS_TRUST_CLIENT_PRINCIPAL',
+      ]);
+    });
+
+    it('is refused in Azure unless App Service Authentication is on, saying why', () => {
+      for (const enabled of [undefined, 'False', '']) {
+        const env = {
+          ...inAzure,
+          AOS_TRUST_CLIENT_PRINCIPAL: 'true',
+          ...(enabled === undefined ? {} : { WEBSITE_AUTH_ENABLED: enabled }),
+        };
+        expect(problemsOf(env), String(enabled)).toEqual(['AOS_TRUST_CLIENT_PRINCIPAL']);
+        expect(() => loadConfig(env)).toThrow(/WEBSITE_AUTH_ENABLED.*x-ms-client-principal/);
+      }
+    });
+
+    it('is accepted in Azure when App Service sets WEBSITE_AUTH_ENABLED=True', () => {
+      for (const enabled of ['True', 'true', 'TRUE']) {
+        const config = loadConfig({
+          ...inAzure,
+          AOS_TRUST_CLIENT_PRINCIPAL: 'true',
+          WEBSITE_AUTH_ENABLED: enabled,
+        });
+        expect(config.auth.trustClientPrincipal, enabled).toBe(true);
+      }
+    });
+  });
+
   it('builds Azurite connection strings for any ports', () => {
     const value = azuriteConnectionString({ blob: 1, queue: 2, table: 3 });
     const config = loadConfig({ AzureWebJobsStorage: value });
