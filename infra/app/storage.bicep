@@ -21,6 +21,7 @@ var kernelTableNames = [
   'secrets'
   'orchestrations'
   'apikeys'
+  'audit'
 ]
 var kernelContainerNames = [
   'transcripts'

@@ -6,11 +6,13 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { createStorageHealthChecks } from '../adapters/azure';
 import { TableAgentRegistry } from '../adapters/azure/agent-registry';
 import { TableApiKeyStore } from '../adapters/azure/api-key-store';
+import { TableAuditStore } from '../adapters/azure/audit-store';
 import { BlobTranscriptStore } from '../adapters/azure/blob-transcript-store';
 import { TableSecretStore } from '../adapters/azure/secret-store';
 import { credentialFor } from '../adapters/azure/storage-clients';
 import { TableOrchestrationStore } from '../adapters/azure/table-orchestration-store';
 import { AgentService } from '../kernel/agents';
+import { AuditTrail } from '../kernel/audit';
 import { Authenticator } from '../kernel/auth';
 import { ApiKeyService, RateLimiter } from '../kernel/auth/access';
 import type { BearerTokenValidator, TokenValidator } from '../kernel/auth/tokens';
@@ -47,6 +49,7 @@ export interface Kernel {
 /** Services that need storage set up first (tables, containers); built once, on first use. */
 export interface Services {
   readonly authenticator: Authenticator;
+  readonly audit: AuditTrail;
   readonly apiKeys: ApiKeyService;
   readonly extensions: ExtensionRegistry;
   readonly agents: AgentService;
@@ -105,16 +108,39 @@ async function bearerValidator(config: KernelConfig): Promise<BearerTokenValidat
   return validators.length === 0 ? undefined : combineTokenValidators(validators);
 }
 
+/**
+ * Failures of background bookkeeping (audit writes) that must not fail the request
+ * they happen in. The Node worker forwards stderr to the host's log, in Azure and
+ * locally. Only the error's message: never a record's context.
+ */
+function reportBackground(what: string, error: unknown): void {
+  // eslint-disable-next-line no-console -- no invocation context here; the worker captures stderr.
+  console.error(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+}
+
 export async function createServices(config: KernelConfig): Promise<Services> {
   const extensions = createKernelExtensionRegistry();
   await loadExtensionPackages(config.extensionPackages, extensions);
   const connection = config.storage;
-  const [registry, secrets] = await Promise.all([
+  const [registry, secrets, auditStore] = await Promise.all([
     TableAgentRegistry.create({ connection }),
     TableSecretStore.create({ connection }),
+    TableAuditStore.create({ connection }),
   ]);
+  const audit = new AuditTrail({
+    store: auditStore,
+    newId: () => randomUUID(),
+    // The event's type and subject only: a context may be what failed to be written.
+    onError: (error, event) => reportBackground(`audit: could not record ${event.event_type}`, error),
+  });
   const agents = new AgentService({ registry, secrets, extensions });
-  const executor = new AgentExecutor({ agents: registry, secrets, extensions });
+  const executor = new AgentExecutor({
+    agents: registry,
+    secrets,
+    extensions,
+    audit: audit.executorSink(),
+    onAuditError: (error) => reportBackground('audit: could not record agent.call', error),
+  });
   const orchestrationStore = new TableOrchestrationStore(
     tableClient(connection, storageResourceNames.orchestrationsTable),
   );
@@ -146,6 +172,7 @@ export async function createServices(config: KernelConfig): Promise<Services> {
   });
   return {
     authenticator,
+    audit,
     apiKeys,
     extensions,
     agents,

@@ -8,6 +8,7 @@ import { mountFallback } from './http/mount-route';
 import './http/health';
 import './http/agents';
 import './http/auth';
+import './http/audit';
 import './http/orchestrations';
 import './durable/workflow-orchestrator';
 import './durable/send-orchestrator';

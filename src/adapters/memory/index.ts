@@ -11,3 +11,4 @@ export type { SentTask } from './memory-agent-message-sender';
 export { MemoryOrchestrationStore } from './memory-orchestration-store';
 export { MemoryTranscriptStore } from './memory-transcript-store';
 export { MemoryApiKeyStore } from './api-key-store';
+export { MemoryAuditStore } from './audit-store';

@@ -1,15 +1,11 @@
 import { z } from 'zod';
 import { getServices } from '../../composition/root';
+import { apiKeyCreatedEvent, apiKeyRevokedEvent } from '../../kernel/audit';
 import { permissionsOf } from '../../kernel/auth/access';
-import { KernelError } from '../../kernel/errors';
+import { required } from './caller';
 import { mountRoute } from './mount-route';
 
 /** Who am I, and API keys (created by those who may manage keys; shown once). */
-
-function required<T>(principal: T | undefined): T {
-  if (principal === undefined) throw new KernelError('unauthorized', 'Unauthorized');
-  return principal;
-}
 
 mountRoute({
   name: 'auth_whoami',
@@ -38,8 +34,10 @@ mountRoute({
   route: 'auth/keys',
   body: z.unknown(),
   async handle({ body, principal }) {
-    const { apiKeys } = await getServices();
-    const created = await apiKeys.create(body, required(principal));
+    const { apiKeys, audit } = await getServices();
+    const actor = required(principal);
+    const created = await apiKeys.create(body, actor);
+    await audit.recordQuietly(apiKeyCreatedEvent(actor, created.record));
     return {
       status: 201,
       body: { ...created.record, key: created.secret },
@@ -68,8 +66,10 @@ mountRoute({
   route: 'auth/keys/{id}',
   params: z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }),
   async handle({ params, principal }) {
-    const { apiKeys } = await getServices();
-    await apiKeys.revoke(params.id, required(principal));
+    const { apiKeys, audit } = await getServices();
+    const actor = required(principal);
+    const revoked = await apiKeys.revoke(params.id, actor);
+    await audit.recordQuietly(apiKeyRevokedEvent(actor, revoked));
     return { status: 204 };
   },
 });

@@ -4,7 +4,8 @@ import * as df from 'durable-functions';
 import type { WorkflowEngine } from '../../kernel/orchestrations';
 import { durableWorkflowEngine } from '../durable/workflow-engine';
 import { getKernel, getServices } from '../../composition/root';
-import type { KernelRequest, RouteContract, SerializedResponse } from '../../kernel/http';
+import { accessRefusalEvent } from '../../kernel/audit';
+import type { AccessRefusal, KernelRequest, RouteContract, SerializedResponse } from '../../kernel/http';
 import { RouteTable, executeRoute, problemResponse } from '../../kernel/http';
 
 /**
@@ -37,6 +38,12 @@ export async function authenticate(request: KernelRequest) {
   return (await getServices()).authenticator.authenticate(request.headers);
 }
 
+/** Every 401 and 403 goes to the audit trail before the answer leaves. */
+async function auditRefusal(refusal: AccessRefusal): Promise<void> {
+  const event = accessRefusalEvent(refusal);
+  if (event !== undefined) await (await getServices()).audit.recordQuietly(event);
+}
+
 function logInternal(context: InvocationContext) {
   return (error: unknown) =>
     context.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
@@ -66,7 +73,7 @@ function register<P, Q, B>(
       const response = await executeRoute(contractFor(context), toKernelRequest(request), {
         maxBodyBytes: getKernel().config.maxBodyBytes,
         onInternalError: logInternal(context),
-        ...(options.public ? {} : { authenticate }),
+        ...(options.public ? {} : { authenticate, onAccessRefused: auditRefusal }),
       });
       return toResponseInit(response);
     },

@@ -26,6 +26,8 @@ export const serviceBusQueueSettings = {
 export const storageResourceNames = {
   orchestrationsTable: 'orchestrations',
   transcriptsContainer: 'transcripts',
+  /** The tamper-evident audit trail (TableAuditStore). */
+  auditTable: 'audit',
 } as const;
 
 export const storageNames = {
@@ -38,6 +40,8 @@ export const storageNames = {
     storageResourceNames.orchestrationsTable,
     /** API key records: salted hashes, never secrets (TableApiKeyStore). */
     'apikeys',
+    /** The audit trail: hash-chained entries and their head (TableAuditStore). */
+    storageResourceNames.auditTable,
   ] as readonly string[],
   /** Collaborative transcripts (BlobTranscriptStore). */
   containers: [storageResourceNames.transcriptsContainer] as readonly string[],

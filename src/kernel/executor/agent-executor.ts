@@ -106,8 +106,9 @@ export class AgentExecutor {
   async execute(input: ExecuteInput): Promise<StepResult> {
     const started = this.now();
     let outcome: Outcome;
+    const seen: { agent?: AgentRecord } = {};
     try {
-      outcome = await this.run(input);
+      outcome = await this.run(input, seen);
     } catch (error) {
       // run() handles every expected failure; this is a kernel bug, still reported as a result.
       outcome = {
@@ -125,6 +126,7 @@ export class AgentExecutor {
       subject_id: task.agent_id,
       subject_type: 'agent',
       action: 'call',
+      app_id: seen.agent?.app_id ?? null,
       outcome: outcome.status,
       task_id: task.task_id,
       orchestration_id: task.orchestration_id,
@@ -152,7 +154,7 @@ export class AgentExecutor {
     };
   }
 
-  private async run({ task, traceparent }: ExecuteInput): Promise<Outcome> {
+  private async run({ task, traceparent }: ExecuteInput, seen: { agent?: AgentRecord }): Promise<Outcome> {
     const failed = (code: string, message: string, transport: string | null = null): Outcome => ({
       status: 'failed',
       attempts: 0,
@@ -163,6 +165,7 @@ export class AgentExecutor {
     let agent: AgentRecord | undefined;
     try {
       agent = await this.options.agents.get(task.agent_id);
+      if (agent !== undefined) seen.agent = agent;
     } catch (error) {
       return failed('registry_error', `the agent registry could not be read (${describe(error)})`);
     }

@@ -30,6 +30,8 @@ export interface AgentCallAuditRecord {
   readonly subject_id: string;
   readonly subject_type: 'agent';
   readonly action: 'call';
+  /** The agent's app (null for a kernel-wide agent, or when the agent was unknown). */
+  readonly app_id: string | null;
   readonly outcome: StepStatus;
   readonly task_id: string;
   readonly orchestration_id: string | null;

@@ -4,6 +4,7 @@
  */
 export { executeRoute, problemResponse, serializeResponse } from './route-contract';
 export type {
+  AccessRefusal,
   ExecuteOptions,
   HttpMethod,
   KernelRequest,

@@ -56,6 +56,21 @@ export interface SerializedResponse {
   readonly body: string | undefined;
 }
 
+/** A request the pipeline refused before the route ran: 401 (no or bad credential) or 403. */
+export interface AccessRefusal {
+  /** The route's operation name (permission table). */
+  readonly operation: string;
+  readonly method: string;
+  /** The URL path, without the query string. */
+  readonly path: string;
+  /** The authenticated caller for a 403; undefined for a 401. */
+  readonly principal: Principal | undefined;
+  /** The refusal itself (AuthenticationFailure, an API key rejection, a 403 KernelError). */
+  readonly error: KernelError;
+  /** The `x-forwarded-for` header as received, if any. */
+  readonly forwarded_for?: string;
+}
+
 export interface ExecuteOptions {
   readonly maxBodyBytes: number;
   /**
@@ -64,6 +79,11 @@ export interface ExecuteOptions {
    * pipeline) requests run unauthenticated.
    */
   readonly authenticate?: (request: KernelRequest) => Promise<Principal | undefined>;
+  /**
+   * Told of every 401 and 403 the authentication step produced (e.g. to audit
+   * them), before the answer goes out. Errors it throws are ignored.
+   */
+  readonly onAccessRefused?: (refusal: AccessRefusal) => Promise<void> | void;
   /** Receives errors that are the kernel's fault (5xx); client errors are not logged as failures. */
   readonly onInternalError?: (error: unknown) => void;
 }
@@ -104,6 +124,33 @@ function queryObject(query: URLSearchParams): Record<string, string> {
   return object;
 }
 
+async function reportRefusal(
+  error: unknown,
+  at: {
+    readonly contract: Pick<RouteContract, 'name'>;
+    readonly request: KernelRequest;
+    readonly instance: string;
+    readonly principal: Principal | undefined;
+  },
+  options: ExecuteOptions,
+): Promise<void> {
+  if (!options.onAccessRefused || !(error instanceof KernelError)) return;
+  if (error.status !== 401 && error.status !== 403) return;
+  const forwardedFor = at.request.headers.get('x-forwarded-for');
+  try {
+    await options.onAccessRefused({
+      operation: at.contract.name,
+      method: at.request.method,
+      path: at.instance,
+      principal: at.principal,
+      error,
+      ...(forwardedFor === null ? {} : { forwarded_for: forwardedFor }),
+    });
+  } catch {
+    // Reporting a refusal must never change the refusal.
+  }
+}
+
 export async function executeRoute<P, Q, B>(
   contract: RouteContract<P, Q, B>,
   request: KernelRequest,
@@ -113,8 +160,13 @@ export async function executeRoute<P, Q, B>(
   try {
     let principal: Principal | undefined;
     if (options.authenticate) {
-      principal = await options.authenticate(request);
-      authorizeOperation(principal, contract.name as OperationName);
+      try {
+        principal = await options.authenticate(request);
+        authorizeOperation(principal, contract.name as OperationName);
+      } catch (error) {
+        await reportRefusal(error, { contract, request, instance, principal }, options);
+        throw error;
+      }
     }
     const params = parsePart(contract.params, request.params, 'path');
     const query = parsePart(contract.query, queryObject(request.query), 'query');

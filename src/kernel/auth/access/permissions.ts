@@ -147,7 +147,7 @@ export const permissionTable = [
     permission: 'audit:read',
     granted: ['admin', 'auditor'],
     scopes: ['Audit.Read'],
-    operations: ['audit_trail', 'audit_decisions_list'],
+    operations: ['audit_trail', 'audit_trail_verify', 'audit_decisions_list'],
   },
   {
     permission: 'audit:write',

@@ -390,6 +390,7 @@ describe('AgentExecutor', () => {
           subject_id: 'worker',
           subject_type: 'agent',
           action: 'call',
+          app_id: null,
           outcome: 'succeeded',
           task_id: 'task-1',
           orchestration_id: 'orch-1',
@@ -404,6 +405,20 @@ describe('AgentExecutor', () => {
       for (const leak of ['private input', 'Jane Roe', 'secret answer', '4111', 'clear-token-value']) {
         expect(text).not.toContain(leak);
       }
+    });
+
+    it("records the agent's app, so app-bound auditors see their agents' calls", async () => {
+      const { executor, audit, service } = await setUp();
+      await service.register(
+        { agent_id: 'app-worker', purpose: 'Works for one app', transport: { type: 'scripted' } },
+        { app_id: 'app-a' },
+      );
+      await executor.execute({ task: makeTask('app-worker') });
+      await executor.execute({ task: makeTask('nobody') });
+      expect(audit.records.map((record) => [record.subject_id, record.app_id])).toEqual([
+        ['app-worker', 'app-a'],
+        ['nobody', null],
+      ]);
     });
 
     it('records the error code of a failed call', async () => {

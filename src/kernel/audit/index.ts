@@ -1,0 +1,35 @@
+/**
+ * The tamper-evident audit trail: hash-chained entries (chain.ts), the store port,
+ * the AuditTrail service, and the kernel's event builders.
+ */
+export { AuditTrail } from './audit-trail';
+export type { AuditTrailOptions } from './audit-trail';
+export { ChainVerifier, canonicalJson, entryHash, genesisHash, sealEntry, verifyChain } from './chain';
+export type { ChainBreak, ChainVerification } from './chain';
+export {
+  accessRefusalEvent,
+  agentCallEvent,
+  apiKeyCreatedEvent,
+  apiKeyRevokedEvent,
+  auditEventTypes,
+} from './events';
+export type { AuditStore } from './ports';
+export { redactContext, redacted } from './redact';
+export {
+  auditSeverities,
+  auditTrailQuerySchema,
+  auditVerifyQuerySchema,
+  defaultAuditQueryLimit,
+  maxAuditQueryLimit,
+} from './types';
+export type {
+  AuditContext,
+  AuditEntry,
+  AuditEvent,
+  AuditQuery,
+  AuditSeverity,
+  AuditTrailQuery,
+  AuditValue,
+  AuditVerifyQuery,
+  ChainHead,
+} from './types';

@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryAuditStore } from '../../../../src/adapters/memory';
+import type { AuditEntry, AuditStore } from '../../../../src/kernel/audit';
+import { AuditTrail, redacted, auditTrailQuerySchema } from '../../../../src/kernel/audit';
+import { KernelError } from '../../../../src/kernel/errors';
+import { principal } from '../auth/access/principals';
+import { auditEvent } from './audit-store-contract';
+
+let ids = 0;
+function open(store: AuditStore = new MemoryAuditStore()) {
+  let now = new Date('2026-05-01T10:00:00.000Z');
+  const errors: unknown[] = [];
+  const trail = new AuditTrail({
+    store,
+    newId: () => `e-${(ids += 1)}`,
+    now: () => now,
+    onError: (error, event) => errors.push({ error, event }),
+  });
+  return { trail, errors, tick: (ms: number) => (now = new Date(now.getTime() + ms)) };
+}
+
+const auditor = principal({ id: 'p-aud', roles: ['auditor'] });
+
+describe('AuditTrail', () => {
+  it('assigns id, time and chain fields, and redacts secret-looking context', async () => {
+    const { trail } = open();
+    const entry = await trail.record(
+      auditEvent({
+        context: {
+          reason: 'expired',
+          authorization: 'Bearer abc',
+          nested: {
+            api_key: 'aos_x_y',
+            clientSecret: 's',
+            fine: 'ok',
+            deep: { deeper: { deepest: { x: 1 } } },
+          },
+          long: 'x'.repeat(2000),
+        },
+      }),
+    );
+    expect(entry).toMatchObject({ sequence: 1, timestamp: '2026-05-01T10:00:00.000Z' });
+    expect(entry.id).toMatch(/^e-\d+$/);
+    expect(entry.context).toMatchObject({
+      reason: 'expired',
+      authorization: redacted,
+      nested: { api_key: redacted, clientSecret: redacted, fine: 'ok', deep: { deeper: { deepest: null } } },
+    });
+    expect((entry.context['long'] as string).length).toBeLessThan(600);
+    expect(JSON.stringify(entry)).not.toContain('abc');
+  });
+
+  it('queues its own appends so concurrent records never collide', async () => {
+    const { trail } = open();
+    const entries = await Promise.all(Array.from({ length: 25 }, () => trail.record(auditEvent())));
+    expect(entries.map((entry) => entry.sequence).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 25 }, (_, index) => index + 1),
+    );
+    expect(await trail.verify({}, auditor)).toMatchObject({ valid: true, checked: 25 });
+  });
+
+  it('shows app-bound viewers only their app, kernel-wide viewers everything', async () => {
+    const { trail, tick } = open();
+    await trail.record(auditEvent({ app_id: 'app-a', subject_id: 'a' }));
+    tick(1000);
+    await trail.record(auditEvent({ app_id: 'app-b', subject_id: 'b' }));
+    tick(1000);
+    await trail.record(auditEvent({ app_id: null, subject_id: 'k' }));
+    const query = auditTrailQuerySchema.parse({});
+    const subjects = (entries: AuditEntry[]) => entries.map((entry) => entry.subject_id);
+    expect(subjects(await trail.query(query, auditor))).toEqual(['k', 'b', 'a']);
+    expect(subjects(await trail.query(query, principal({ roles: ['auditor'], app_id: 'app-a' })))).toEqual([
+      'a',
+    ]);
+    const filtered = auditTrailQuerySchema.parse({ start_time: '2026-05-01T10:00:01Z' });
+    expect(subjects(await trail.query(filtered, auditor))).toEqual(['k', 'b']);
+  });
+
+  it('needs audit:read to query or verify, and a kernel-wide principal to verify', async () => {
+    const { trail } = open();
+    const query = auditTrailQuerySchema.parse({});
+    for (const roles of [['operator'], ['app'], ['reader'], ['approver'], ['agent']]) {
+      await expect(trail.query(query, principal({ roles }))).rejects.toMatchObject({ status: 403 });
+      await expect(trail.verify({}, principal({ roles }))).rejects.toMatchObject({ status: 403 });
+    }
+    await expect(trail.query(query, principal({ roles: ['admin'] }))).resolves.toEqual([]);
+    const bound = trail.verify({}, principal({ roles: ['auditor'], app_id: 'app-a' }));
+    await expect(bound).rejects.toBeInstanceOf(KernelError);
+    await expect(bound).rejects.toMatchObject({ status: 403 });
+  });
+
+  it('verifies a range, reporting a missing predecessor and an edit inside', async () => {
+    const store = new MemoryAuditStore();
+    const { trail } = open(store);
+    for (let index = 0; index < 7; index += 1) await trail.record(auditEvent());
+    expect(await trail.verify({ from_sequence: 3, to_sequence: 5 }, auditor)).toEqual({
+      valid: true,
+      checked: 3,
+      first_sequence: 3,
+      last_sequence: 5,
+    });
+    expect(await trail.verify({ from_sequence: 9 }, auditor)).toMatchObject({ valid: true, checked: 0 });
+    store.entries[4] = { ...(store.entries[4] as AuditEntry), action: 'forged' };
+    expect(await trail.verify({ from_sequence: 3 }, auditor)).toMatchObject({
+      valid: false,
+      broken: { sequence: 5, reason: 'hash_mismatch' },
+    });
+    store.entries.splice(1, 1);
+    expect(await trail.verify({ from_sequence: 3, to_sequence: 4 }, auditor)).toMatchObject({
+      valid: false,
+      broken: { sequence: 2, reason: 'sequence_gap' },
+    });
+  });
+
+  it('walks long trails in slices, and finds a gap at a slice boundary', async () => {
+    const store = new MemoryAuditStore();
+    const trail = new AuditTrail({ store, newId: () => `s-${(ids += 1)}`, verifySliceSize: 4 });
+    for (let index = 0; index < 13; index += 1) await trail.record(auditEvent());
+    expect(await trail.verify({}, auditor)).toMatchObject({ valid: true, checked: 13 });
+    store.entries.splice(7, 2); // sequences 8 and 9: the end of one slice and the start of the next
+    expect(await trail.verify({}, auditor)).toMatchObject({
+      valid: false,
+      broken: { sequence: 8, reason: 'sequence_gap' },
+    });
+  });
+
+  it('recordQuietly reports a failed write instead of throwing, and later records still land', async () => {
+    const store = new MemoryAuditStore();
+    let failing = true;
+    const flaky: AuditStore = {
+      append: (seal) => (failing ? Promise.reject(new Error('storage down')) : store.append(seal)),
+      head: () => store.head(),
+      query: (query) => store.query(query),
+      range: (from, to) => store.range(from, to),
+    };
+    const { trail, errors } = open(flaky);
+    await expect(trail.recordQuietly(auditEvent({ subject_id: 'lost' }))).resolves.toBeUndefined();
+    expect(errors).toEqual([
+      { error: new Error('storage down'), event: { event_type: 'auth.failed', subject_id: 'lost' } },
+    ]);
+    await expect(trail.record(auditEvent())).rejects.toThrow('storage down');
+    failing = false;
+    await expect(trail.record(auditEvent())).resolves.toMatchObject({ sequence: 1 });
+  });
+});
+
+describe('auditTrailQuerySchema', () => {
+  it('takes contract.md query parameters, normalises times and bounds the limit', () => {
+    expect(auditTrailQuerySchema.parse({})).toEqual({ limit: 100 });
+    expect(
+      auditTrailQuerySchema.parse({
+        start_time: '2026-01-01T01:00:00+01:00',
+        limit: '5',
+        event_type: 'auth.failed',
+      }),
+    ).toEqual({ start_time: '2026-01-01T00:00:00.000Z', limit: 5, event_type: 'auth.failed' });
+    for (const bad of [
+      { limit: '0' },
+      { limit: '1001' },
+      { limit: 'x' },
+      { start_time: 'yesterday' },
+      { start_time: '2026-02-01T00:00:00Z', end_time: '2026-01-01T00:00:00Z' },
+      { unknown: '1' },
+    ]) {
+      expect(auditTrailQuerySchema.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
+    }
+  });
+});
