@@ -2,13 +2,14 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { runAuditBench } from './audit-bench';
 import { runDurableBench } from './durable-bench';
 import { runHttpBench } from './http-bench';
 import type { SuiteReport } from './report';
 import { formatTable } from './report';
 
 /**
- * `npm run bench [-- --quick] [-- --skip-azurite] [-- --only=throughput|scaling|http]`
+ * `npm run bench [-- --quick] [-- --skip-azurite] [-- --only=throughput|scaling|http|audit]`
  *
  * Runs the benchmark suites in this process, prints their tables on stdout
  * (progress goes to stderr) and writes bench/results/<suite>.json with the
@@ -19,7 +20,7 @@ import { formatTable } from './report';
 interface Args {
   readonly quick: boolean;
   readonly azurite: boolean;
-  readonly only: 'throughput' | 'scaling' | 'http' | undefined;
+  readonly only: 'throughput' | 'scaling' | 'http' | 'audit' | undefined;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -29,19 +30,24 @@ function parseArgs(argv: readonly string[]): Args {
   for (const arg of argv) {
     if (arg === '--quick') quick = true;
     else if (arg === '--skip-azurite') azurite = false;
-    else if (arg === '--only=throughput' || arg === '--only=scaling' || arg === '--only=http') {
+    else if (
+      arg === '--only=throughput' ||
+      arg === '--only=scaling' ||
+      arg === '--only=http' ||
+      arg === '--only=audit'
+    ) {
       only = arg.slice('--only='.length) as Args['only'];
     } else if (arg === '--help' || arg === '-h') {
       console.log(
-        'usage: node dist/bench/run.js [--quick] [--skip-azurite] [--only=throughput|scaling|http]',
+        'usage: node dist/bench/run.js [--quick] [--skip-azurite] [--only=throughput|scaling|http|audit]',
       );
       process.exit(0);
     } else {
       throw new Error(`unknown argument '${arg}' (try --help)`);
     }
   }
-  if (only === 'http' && !azurite) {
-    throw new Error('--only=http needs Azurite (the kernel stores its state there); drop --skip-azurite');
+  if ((only === 'http' || only === 'audit') && !azurite) {
+    throw new Error(`--only=${only} needs Azurite (its state is in storage); drop --skip-azurite`);
   }
   return { quick, azurite, only };
 }
@@ -93,7 +99,7 @@ async function main(): Promise<void> {
   );
 
   const reports: SuiteReport[] = [];
-  if (args.only !== 'http') {
+  if (args.only !== 'http' && args.only !== 'audit') {
     reports.push(
       await runDurableBench({
         quick: args.quick,
@@ -107,6 +113,10 @@ async function main(): Promise<void> {
     // The kernel keeps its state in storage: without Azurite there is nothing to measure.
     if (args.azurite) reports.push(await runHttpBench({ quick: args.quick, root, log }));
     else log('http suite skipped (--skip-azurite: the kernel needs Azurite)');
+  }
+  if (args.only === undefined || args.only === 'audit') {
+    if (args.azurite) reports.push(await runAuditBench({ quick: args.quick, log }));
+    else log('audit suite skipped (--skip-azurite: the trail is measured on Azurite)');
   }
 
   const durationMs = Math.round(performance.now() - started);

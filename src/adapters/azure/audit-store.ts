@@ -2,7 +2,7 @@ import type { TableClient, TransactionAction } from '@azure/data-tables';
 import { odata } from '@azure/data-tables';
 import { z } from 'zod';
 import type { AuditEntry, AuditQuery, AuditStore, ChainHead } from '../../kernel/audit';
-import { auditSeverities } from '../../kernel/audit';
+import { auditSeverities, maxAuditBatch } from '../../kernel/audit';
 import { storageResourceNames } from '../../kernel/config';
 import { KernelError } from '../../kernel/errors';
 import type { AgentTableOptions } from './agent-tables';
@@ -115,36 +115,35 @@ export class TableAuditStore implements AuditStore {
     return this.client.tableName;
   }
 
-  async append(seal: (head: ChainHead | null) => AuditEntry): Promise<AuditEntry> {
+  async append(seal: (head: ChainHead | null) => readonly AuditEntry[]): Promise<readonly AuditEntry[]> {
     for (let attempt = 1; ; attempt += 1) {
       const known = this.known ?? (await this.readHead());
-      const entry = seal(known.head);
-      const headRow = {
-        partitionKey,
-        rowKey: headRowKey,
-        Sequence: String(entry.sequence),
-        Hash: entry.hash,
-      };
-      const actions: TransactionAction[] = [
-        [
-          'create',
-          {
-            partitionKey,
-            rowKey: auditRowKey(entry.sequence),
-            Entry: JSON.stringify(entry),
-            EventType: entry.event_type,
-            SubjectId: entry.subject_id,
-            AppId: entry.app_id ?? '',
-            OccurredAt: entry.timestamp,
-          },
-        ],
+      const entries = seal(known.head);
+      const last = entries[entries.length - 1];
+      if (last === undefined || entries.length > maxAuditBatch) {
+        throw new RangeError(`an append carries 1 to ${maxAuditBatch} entries, not ${entries.length}`);
+      }
+      const headRow = { partitionKey, rowKey: headRowKey, Sequence: String(last.sequence), Hash: last.hash };
+      const actions: TransactionAction[] = entries.map((entry) => [
+        'create',
+        {
+          partitionKey,
+          rowKey: auditRowKey(entry.sequence),
+          Entry: JSON.stringify(entry),
+          EventType: entry.event_type,
+          SubjectId: entry.subject_id,
+          AppId: entry.app_id ?? '',
+          OccurredAt: entry.timestamp,
+        },
+      ]);
+      actions.push(
         known.etag === null ? ['create', headRow] : ['update', headRow, 'Replace', { etag: known.etag }],
-      ];
+      );
       try {
         const response = await this.client.submitTransaction(actions);
         const etag = response.subResponses.find((sub) => sub.rowKey === headRowKey)?.etag;
-        this.known = etag ? { head: { sequence: entry.sequence, hash: entry.hash }, etag } : undefined;
-        return entry;
+        this.known = etag ? { head: { sequence: last.sequence, hash: last.hash }, etag } : undefined;
+        return entries;
       } catch (error) {
         this.known = undefined;
         if (!isConflict(error) || attempt >= maxAttempts) throw error;

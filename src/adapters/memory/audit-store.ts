@@ -1,4 +1,5 @@
 import type { AuditEntry, AuditQuery, AuditStore, ChainHead } from '../../kernel/audit';
+import { maxAuditBatch } from '../../kernel/audit';
 
 /** The audit trail in memory: unit tests and the embedded default. Same semantics as the table store. */
 export class MemoryAuditStore implements AuditStore {
@@ -6,15 +7,26 @@ export class MemoryAuditStore implements AuditStore {
   readonly entries: AuditEntry[] = [];
   private current: ChainHead | null = null;
 
-  async append(seal: (head: ChainHead | null) => AuditEntry): Promise<AuditEntry> {
-    const entry = seal(this.current);
-    const expected = (this.current?.sequence ?? 0) + 1;
-    if (entry.sequence !== expected) {
-      throw new Error(`audit entry sealed with sequence ${entry.sequence}, expected ${expected}`);
+  /** How many appends (batches) were made: tests of batching read it. */
+  appends = 0;
+
+  async append(seal: (head: ChainHead | null) => readonly AuditEntry[]): Promise<readonly AuditEntry[]> {
+    const entries = seal(this.current);
+    if (entries.length === 0 || entries.length > maxAuditBatch) {
+      throw new Error(`an append carries 1 to ${maxAuditBatch} entries, not ${entries.length}`);
     }
-    this.entries.push(structuredClone(entry));
-    this.current = { sequence: entry.sequence, hash: entry.hash };
-    return entry;
+    let expected = (this.current?.sequence ?? 0) + 1;
+    for (const entry of entries) {
+      if (entry.sequence !== expected) {
+        throw new Error(`audit entry sealed with sequence ${entry.sequence}, expected ${expected}`);
+      }
+      expected += 1;
+    }
+    this.appends += 1;
+    for (const entry of entries) this.entries.push(structuredClone(entry));
+    const last = entries[entries.length - 1] as AuditEntry;
+    this.current = { sequence: last.sequence, hash: last.hash };
+    return entries;
   }
 
   async head(): Promise<ChainHead | null> {

@@ -63,6 +63,21 @@ export function sealEntry(
   return { ...unsealed, hash: entryHash(unsealed) };
 }
 
+/** Seals events in order after `head`, each linked to the one before: one batch of appends. */
+export function sealEntries(
+  events: readonly { readonly event: AuditEvent; readonly id: string; readonly timestamp: string }[],
+  head: ChainHead | null,
+): AuditEntry[] {
+  const entries: AuditEntry[] = [];
+  let previous = head;
+  for (const { event, id, timestamp } of events) {
+    const entry = sealEntry(event, previous, { id, timestamp });
+    entries.push(entry);
+    previous = { sequence: entry.sequence, hash: entry.hash };
+  }
+  return entries;
+}
+
 export type ChainBreak =
   'hash_mismatch' | 'previous_hash_mismatch' | 'sequence_gap' | 'head_mismatch' | 'missing_entries';
 

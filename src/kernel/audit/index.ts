@@ -4,7 +4,15 @@
  */
 export { AuditTrail } from './audit-trail';
 export type { AuditTrailOptions } from './audit-trail';
-export { ChainVerifier, canonicalJson, entryHash, genesisHash, sealEntry, verifyChain } from './chain';
+export {
+  ChainVerifier,
+  canonicalJson,
+  entryHash,
+  genesisHash,
+  sealEntries,
+  sealEntry,
+  verifyChain,
+} from './chain';
 export type { ChainBreak, ChainVerification } from './chain';
 export {
   accessRefusalEvent,
@@ -13,6 +21,7 @@ export {
   apiKeyRevokedEvent,
   auditEventTypes,
 } from './events';
+export { maxAuditBatch } from './ports';
 export type { AuditStore } from './ports';
 export { redactContext, redacted } from './redact';
 export {

@@ -30,6 +30,11 @@ function clean(value: unknown, depth: number): AuditValue {
   return out;
 }
 
+/** Past this many characters of JSON a context is replaced by a marker (a table cell holds 32K). */
+export const maxContextChars = 16 * 1024;
+
 export function redactContext(context: Readonly<Record<string, unknown>>): AuditContext {
-  return clean(context, 0) as AuditContext;
+  const cleaned = clean(context, 0) as AuditContext;
+  const size = JSON.stringify(cleaned).length;
+  return size <= maxContextChars ? cleaned : { truncated: true, original_chars: size };
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MemoryAuditStore } from '../../../../src/adapters/memory';
 import type { AuditEntry, AuditStore } from '../../../../src/kernel/audit';
 import { AuditTrail, redacted, auditTrailQuerySchema } from '../../../../src/kernel/audit';
@@ -141,6 +141,80 @@ describe('AuditTrail', () => {
     await expect(trail.record(auditEvent())).rejects.toThrow('storage down');
     failing = false;
     await expect(trail.record(auditEvent())).resolves.toMatchObject({ sequence: 1 });
+  });
+});
+
+describe('AuditTrail batching and backpressure', () => {
+  it('group-commits events recorded while an append is in flight', async () => {
+    const store = new MemoryAuditStore();
+    const { trail } = open(store);
+    const entries = await Promise.all(
+      Array.from({ length: 250 }, (_, index) => trail.record(auditEvent({ subject_id: `s-${index}` }))),
+    );
+    // In call order: the chain's order is the order events were recorded.
+    expect(entries.map((entry) => entry.subject_id)).toEqual(
+      Array.from({ length: 250 }, (_, index) => `s-${index}`),
+    );
+    expect(entries.map((entry) => entry.sequence)).toEqual(Array.from({ length: 250 }, (_, i) => i + 1));
+    // One append for the first event, then full batches of 99: 1 + 99 + 99 + 51.
+    expect(store.appends).toBe(4);
+    expect(trail.pending).toBe(0);
+    expect(await trail.verify({}, auditor)).toMatchObject({ valid: true, checked: 250 });
+  });
+
+  it('rejects every event of a failed batch, and carries on with the next', async () => {
+    const store = new MemoryAuditStore();
+    let fail = 1;
+    const flaky: AuditStore = {
+      append: (seal) => (fail-- > 0 ? Promise.reject(new Error('transaction failed')) : store.append(seal)),
+      head: () => store.head(),
+      query: (query) => store.query(query),
+      range: (from, to) => store.range(from, to),
+    };
+    const { trail } = open(flaky);
+    const results = await Promise.allSettled([1, 2, 3].map(() => trail.record(auditEvent())));
+    expect(results.map((result) => result.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
+    expect(store.entries.map((entry) => entry.sequence)).toEqual([1, 2]);
+  });
+
+  it('summarises what it turns away while the queue is full, once storage catches up', async () => {
+    const store = new MemoryAuditStore();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow: AuditStore = {
+      append: async (seal) => {
+        await gate;
+        return store.append(seal);
+      },
+      head: () => store.head(),
+      query: (query) => store.query(query),
+      range: (from, to) => store.range(from, to),
+    };
+    const trail = new AuditTrail({ store: slow, newId: () => `q-${(ids += 1)}`, maxPending: 3 });
+    const writes: Promise<void>[] = [];
+    for (let index = 0; index < 10; index += 1) {
+      writes.push(trail.recordQuietly(auditEvent({ event_type: index % 2 ? 'auth.failed' : 'auth.denied' })));
+    }
+    // One in flight, three queued; the other six returned at once.
+    expect(trail.pending).toBe(3);
+    release();
+    await Promise.all(writes);
+    await vi.waitFor(() => expect(store.entries).toHaveLength(5));
+    const summary = store.entries[4];
+    expect(summary).toMatchObject({
+      event_type: 'audit.suppressed',
+      severity: 'warning',
+      context: { reason: 'backlog_full', total: 6, counts: { 'auth.denied': 3, 'auth.failed': 3 } },
+    });
+    expect(await trail.verify({}, auditor)).toMatchObject({ valid: true, checked: 5 });
+  });
+
+  it('replaces a context too big for a table cell with a marker', async () => {
+    const { trail } = open();
+    const wide = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, 'x'.repeat(500)]));
+    const entry = await trail.record(auditEvent({ context: wide }));
+    expect(entry.context).toEqual({ truncated: true, original_chars: expect.any(Number) });
+    expect(entry.context['original_chars']).toBeGreaterThan(16 * 1024);
   });
 });
 
