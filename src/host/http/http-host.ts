@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { TransformCallback } from 'node:stream';
+import { Transform } from 'node:stream';
 import type { RegisteredFunction, Registrations } from '../app/functions-core';
 import type { FunctionInvoker } from '../app/invoker';
 import { FunctionInvocationError } from '../app/invoker';
@@ -213,13 +215,18 @@ export class HttpHost {
       return;
     }
     if (this.options.streamProxyUri) {
+      if (declaredTooLarge(req, this.maxBodyBytes)) {
+        req.resume();
+        sendProblem(res, 413, 'Payload Too Large', 'The request body is larger than the host accepts.', cors);
+        return;
+      }
       await this.invokeStreaming(req, res, url, chosen.route, chosen.params, cors);
       return;
     }
 
     let body: Buffer;
     try {
-      body = await readBody(req, this.options.maxRequestBodyBytes ?? 100 * 1024 * 1024);
+      body = await readBody(req, this.maxBodyBytes);
     } catch (error) {
       if (error instanceof BodyTooLargeError) {
         sendProblem(res, 413, 'Payload Too Large', 'The request body is larger than the host accepts.', cors);
@@ -270,10 +277,17 @@ export class HttpHost {
     }
   }
 
+  private get maxBodyBytes(): number {
+    return this.options.maxRequestBodyBytes ?? 100 * 1024 * 1024;
+  }
+
   /**
    * With HTTP streaming the worker's library serves the bodies itself: the host
    * forwards the raw request to the library's proxy (tagged with the invocation id)
    * and relays its response, while the invocation runs with headers and params only.
+   * The body limit holds here too: bytes are counted on their way to the proxy, and
+   * past the limit the proxied request is aborted (the function's body stream
+   * fails) and the caller gets 413.
    */
   private async invokeStreaming(
     req: http.IncomingMessage,
@@ -286,6 +300,7 @@ export class HttpHost {
     const invocationId = randomUUID();
     const target = new URL(`${url.pathname}${url.search}`, this.options.streamProxyUri);
     let proxyReq: http.ClientRequest | undefined;
+    let tooLarge = false;
     const proxied = new Promise<void>((resolve, reject) => {
       proxyReq = http.request(target, {
         method: req.method,
@@ -307,8 +322,22 @@ export class HttpHost {
         proxyRes.on('error', reject);
       });
       proxyReq.on('error', reject);
-      req.pipe(proxyReq);
+      // The library waits for this request to start the handler: send its headers now.
+      proxyReq.flushHeaders();
+      const counter = new BodyLimit(this.maxBodyBytes);
+      counter.on('error', () => {
+        tooLarge = true;
+        req.unpipe(counter);
+        req.resume();
+        proxyReq?.destroy();
+      });
+      req.pipe(counter).pipe(proxyReq);
     });
+    const refuseTooLarge = () => {
+      if (res.headersSent) res.destroy();
+      else
+        sendProblem(res, 413, 'Payload Too Large', 'The request body is larger than the host accepts.', cors);
+    };
     // A failed invocation never answers the proxy; its rejection is handled below.
     proxied.catch(() => undefined);
     const incoming: IncomingHttp = {
@@ -327,6 +356,10 @@ export class HttpHost {
       });
     } catch (error) {
       proxyReq?.destroy();
+      if (tooLarge) {
+        refuseTooLarge();
+        return;
+      }
       if (!(error instanceof FunctionInvocationError)) throw error;
       sendProblem(
         res,
@@ -337,6 +370,31 @@ export class HttpHost {
       );
       return;
     }
-    await proxied;
+    try {
+      await proxied;
+    } catch (error) {
+      if (!tooLarge) throw error;
+      refuseTooLarge();
+    }
+  }
+}
+
+function declaredTooLarge(req: http.IncomingMessage, limit: number): boolean {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  return Number.isFinite(declared) && declared > limit;
+}
+
+/** Passes bytes through until more than `limit` have gone by, then fails. */
+class BodyLimit extends Transform {
+  private seen = 0;
+
+  constructor(private readonly limit: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.seen += chunk.length;
+    if (this.seen > this.limit) callback(new BodyTooLargeError());
+    else callback(null, chunk);
   }
 }

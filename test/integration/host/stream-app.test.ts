@@ -65,3 +65,60 @@ describe('aos host with enableHttpStream', () => {
     expect(await after.text()).toBe('line 0\nline 1\nline 2\n');
   });
 });
+
+describe('aos host with enableHttpStream and a body limit', () => {
+  let limited: RunningProcess;
+  const limit = 256 * 1024;
+
+  beforeAll(async () => {
+    limited = await runAos(
+      ['host', '--app', path.join(projectRoot, 'test', 'fixtures', 'stream-app'), '--port', '0'],
+      { env: { FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: String(limit) } },
+    );
+  });
+
+  afterAll(async () => {
+    await limited?.stop();
+  });
+
+  function chunkedBody(chunks: number, size: number): ReadableStream<Uint8Array> {
+    const chunk = new Uint8Array(size).fill(1);
+    let sent = 0;
+    return new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= chunks) {
+          controller.close();
+          return;
+        }
+        sent += 1;
+        controller.enqueue(chunk);
+      },
+    });
+  }
+
+  it('answers 413 to a declared length over the limit without invoking the function', async () => {
+    const response = await fetch(`${limited.baseUrl}/api/upload`, {
+      method: 'POST',
+      body: new Uint8Array(limit + 1),
+    });
+    expect(response.status).toBe(413);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(limited.output()).not.toMatch(/Executing 'Functions\.upload'/);
+  });
+
+  it('answers 413 when a chunked body grows past the limit, and keeps serving', async () => {
+    const response = await fetch(`${limited.baseUrl}/api/upload`, {
+      method: 'POST',
+      body: chunkedBody(16, 64 * 1024),
+      duplex: 'half',
+    });
+    expect(response.status).toBe(413);
+    const within = await fetch(`${limited.baseUrl}/api/upload`, {
+      method: 'POST',
+      body: chunkedBody(3, 64 * 1024),
+      duplex: 'half',
+    });
+    expect(within.status).toBe(200);
+    expect(((await within.json()) as { bytes: number }).bytes).toBe(3 * 64 * 1024);
+  });
+});
