@@ -140,7 +140,8 @@ export class DurableRuntime implements DurableEngineApi {
   #stopped = false;
   #idleWaiters: (() => void)[] = [];
   #pumpScheduled = false;
-  #commitChain = Promise.resolve();
+  /** Commits not yet settled, so stop() can wait for them. */
+  readonly #commitsInFlight = new Set<Promise<void>>();
   #autoSkip: boolean;
   readonly #maxActivities: number;
   readonly #maxEpisodes: number;
@@ -204,7 +205,7 @@ export class DurableRuntime implements DurableEngineApi {
     ) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    await this.#commitChain;
+    await Promise.all([...this.#commitsInFlight].map((commit) => commit.catch(() => undefined)));
     await this.#store?.close?.();
   }
 
@@ -245,10 +246,19 @@ export class DurableRuntime implements DurableEngineApi {
     return this.#started;
   }
 
-  /** Commits in order; the in-memory state already reflects the change. */
+  /**
+   * Hands a change to the store; the in-memory state already reflects it. Commits
+   * run concurrently: the store orders those that touch the same partition (an
+   * instance, with its history, inbox and activity work; an entity) in call order,
+   * so a message is never removed before the commit that added it, while unrelated
+   * instances do not wait for each other.
+   */
   private commit(change: StoreChange): Promise<void> {
-    const next = this.#commitChain.then(() => this.requireStore().commit(change));
-    this.#commitChain = next.catch((error: unknown) => {
+    const next = this.requireStore().commit(change);
+    this.#commitsInFlight.add(next);
+    const settled = () => this.#commitsInFlight.delete(next);
+    next.then(settled, (error: unknown) => {
+      settled();
       this.options.logger.error(
         `Durable: failed to commit to the ${this.#store?.kind ?? 'durable'} store: ${String(error)}`,
       );
