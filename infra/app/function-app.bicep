@@ -69,6 +69,10 @@ param rateLimitRefillPerSecond int = 10
 @minValue(1)
 param healthTimeoutMs int = 2000
 
+@description('How long a health result is reused, in ms; 0 checks on every request (AOS_HEALTH_CACHE_MS).')
+@minValue(0)
+param healthCacheMs int = 1000
+
 @description('Memory of each instance, in MB.')
 param instanceMemoryMB int = 2048
 
@@ -123,6 +127,10 @@ var kernelSettings = [
   {
     name: 'AOS_HEALTH_TIMEOUT_MS'
     value: string(healthTimeoutMs)
+  }
+  {
+    name: 'AOS_HEALTH_CACHE_MS'
+    value: string(healthCacheMs)
   }
   {
     // A Key Vault reference, resolved by the platform with the app's identity; the

@@ -65,6 +65,7 @@ export function createKernel(config: KernelConfig): Kernel {
     version,
     host: config.host,
     timeoutMs: config.healthTimeoutMs,
+    cacheMs: config.healthCacheMs,
   });
   return { config, version, health };
 }

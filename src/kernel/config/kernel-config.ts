@@ -17,6 +17,7 @@ export interface KernelConfig {
   readonly taskHub: string;
   readonly maxBodyBytes: number;
   readonly healthTimeoutMs: number;
+  readonly healthCacheMs: number;
   readonly appInsightsConnectionString: string | undefined;
   readonly callbackSigningSecret: string | undefined;
   readonly extensionPackages: readonly string[];
@@ -111,6 +112,12 @@ export function loadConfig(env: Env = process.env): KernelConfig {
     settings.healthTimeoutMs.schema,
     env,
   );
+  const healthCacheMs = parseSetting(
+    problems,
+    settings.healthCacheMs.name,
+    settings.healthCacheMs.schema,
+    env,
+  );
   const appInsights = parseSetting(problems, settings.appInsights.name, settings.appInsights.schema, env);
   const callbackSigningSecret = parseSetting(
     problems,
@@ -180,6 +187,7 @@ export function loadConfig(env: Env = process.env): KernelConfig {
     taskHub: taskHub as string,
     maxBodyBytes: maxBodyBytes as number,
     healthTimeoutMs: healthTimeoutMs as number,
+    healthCacheMs: healthCacheMs as number,
     appInsightsConnectionString: appInsights === '' ? undefined : appInsights,
     callbackSigningSecret,
     extensionPackages: extensionPackages ?? [],

@@ -21,14 +21,16 @@ export interface SettingDescriptor {
   readonly identityKeys?: readonly string[];
 }
 
-const positiveInt = (fallback: number, max: number) =>
+const wholeNumber = (min: number, fallback: number, max: number) =>
   z
     .string()
     .regex(/^[0-9]+$/, 'must be a whole number')
     .transform(Number)
-    .pipe(z.number().int().min(1).max(max))
+    .pipe(z.number().int().min(min).max(max))
     .optional()
     .transform((value) => value ?? fallback);
+
+const positiveInt = (fallback: number, max: number) => wholeNumber(1, fallback, max);
 
 /** A comma-separated list; blanks dropped. */
 const commaSeparated = z
@@ -108,6 +110,13 @@ export const settings = {
     description: 'How long the health check waits for each dependency before calling it down, in ms.',
     schema: positiveInt(2_000, 60_000),
     localValue: '2000',
+  },
+  healthCacheMs: {
+    name: 'AOS_HEALTH_CACHE_MS',
+    description:
+      'How long a health result is reused, in ms; concurrent health requests share one check. 0 checks on every request.',
+    schema: wholeNumber(0, 1_000, 60_000),
+    localValue: '1000',
   },
   callbackSigningSecret: {
     name: 'AOS_CALLBACK_SIGNING_SECRET',

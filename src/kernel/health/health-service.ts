@@ -38,16 +38,46 @@ export interface HealthServiceOptions {
   readonly version: string;
   readonly host: HostKind;
   readonly timeoutMs: number;
+  /**
+   * How long a report is reused, in ms (0: never). Requests that arrive while a
+   * check runs wait for that check instead of starting another, so a burst of
+   * health requests, anonymous ones included, costs storage one round of checks.
+   */
+  readonly cacheMs?: number;
   readonly now?: () => Date;
+  /** Monotonic milliseconds, for the cache's age; injectable for tests. */
+  readonly monotonic?: () => number;
 }
 
 export class HealthService {
+  private cached: { readonly report: HealthReport; readonly at: number } | undefined;
+  private running: Promise<HealthReport> | undefined;
+
   constructor(
     private readonly checks: readonly HealthCheck[],
     private readonly options: HealthServiceOptions,
   ) {}
 
-  async report(): Promise<HealthReport> {
+  /** The latest report: fresh, shared with a check already running, or reused within cacheMs. */
+  report(): Promise<HealthReport> {
+    const clock = this.options.monotonic ?? (() => performance.now());
+    const cacheMs = this.options.cacheMs ?? 0;
+    if (this.cached && clock() - this.cached.at < cacheMs) return Promise.resolve(this.cached.report);
+    this.running ??= this.check().then(
+      (report) => {
+        this.running = undefined;
+        this.cached = { report, at: clock() };
+        return report;
+      },
+      (error: unknown) => {
+        this.running = undefined;
+        throw error;
+      },
+    );
+    return this.running;
+  }
+
+  private async check(): Promise<HealthReport> {
     const now = this.options.now ?? (() => new Date());
     const results = await Promise.all(this.checks.map((check) => this.run(check)));
     const checks: Record<string, HealthCheckReport> = {};

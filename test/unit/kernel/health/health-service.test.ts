@@ -61,3 +61,74 @@ describe('HealthService', () => {
     expect(describeFailure(new Error('anything'))).toBe('unreachable');
   });
 });
+
+describe('HealthService result reuse', () => {
+  function counting() {
+    let calls = 0;
+    let release: () => void = () => undefined;
+    let gate: Promise<void> = Promise.resolve();
+    const check: HealthCheck = {
+      name: 'storage',
+      required: true,
+      check: async () => {
+        calls += 1;
+        await gate;
+        return { status: 'ok', detail: `check ${calls}` };
+      },
+    };
+    return {
+      check,
+      calls: () => calls,
+      hold: () => (gate = new Promise<void>((resolve) => (release = resolve))),
+      release: () => release(),
+    };
+  }
+
+  it('shares one running check among concurrent requests', async () => {
+    const probe = counting();
+    probe.hold();
+    const service = new HealthService([probe.check], { ...options, cacheMs: 0 });
+    const reports = Array.from({ length: 20 }, () => service.report());
+    probe.release();
+    const settled = await Promise.all(reports);
+    expect(probe.calls()).toBe(1);
+    expect(new Set(settled).size).toBe(1);
+    // With cacheMs 0, the next request checks again.
+    await service.report();
+    expect(probe.calls()).toBe(2);
+  });
+
+  it('reuses a report for cacheMs, then checks again', async () => {
+    const probe = counting();
+    let now = 1_000;
+    const service = new HealthService([probe.check], { ...options, cacheMs: 1_000, monotonic: () => now });
+    const first = await service.report();
+    now += 999;
+    expect(await service.report()).toBe(first);
+    expect(probe.calls()).toBe(1);
+    now += 1;
+    const second = await service.report();
+    expect(probe.calls()).toBe(2);
+    expect(second.checks['storage']?.detail).toBe('check 2');
+  });
+
+  it('does not reuse a check that threw, nor keep it running', async () => {
+    let calls = 0;
+    const service = new HealthService(
+      [
+        {
+          name: 'x',
+          required: true,
+          check: async () => {
+            calls += 1;
+            return { status: 'ok', detail: 'fine' };
+          },
+        },
+      ],
+      { ...options, cacheMs: 60_000, now: () => (calls === 1 ? new Date(Number.NaN) : new Date(0)) },
+    );
+    await expect(service.report()).rejects.toThrow(RangeError);
+    await expect(service.report()).resolves.toMatchObject({ status: 'healthy' });
+    expect(calls).toBe(2);
+  });
+});
