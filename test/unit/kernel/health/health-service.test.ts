@@ -79,7 +79,9 @@ describe('HealthService result reuse', () => {
     return {
       check,
       calls: () => calls,
-      hold: () => (gate = new Promise<void>((resolve) => (release = resolve))),
+      hold: () => {
+        gate = new Promise<void>((resolve) => (release = resolve));
+      },
       release: () => release(),
     };
   }
