@@ -1,4 +1,5 @@
 import type { ApiKeyView, Principal } from '../auth/access';
+import { ClientPrincipalRejectedError } from '../auth';
 import { apiKeyRejectionOf } from '../auth/access';
 import { isAuthenticationFailure } from '../auth/tokens';
 import { KernelError } from '../errors';
@@ -77,6 +78,20 @@ export function accessRefusalEvent(refusal: AccessRefusal): AuditEvent | undefin
       subject_id: rejection.key_id === null ? 'unknown' : `key:${rejection.key_id}`,
       subject_type: 'api_key',
       context: { ...requestFacts(refusal), presented: 'api_key', reason: rejection.reason },
+    };
+  }
+  if (isAuthenticationFailure(error) && error.cause instanceof ClientPrincipalRejectedError) {
+    return {
+      ...base,
+      subject_id: 'unknown',
+      subject_type: 'client_principal',
+      context: {
+        ...requestFacts(refusal),
+        presented: 'client_principal',
+        reason: error.reason,
+        // Which check failed ('not base64', "missing_claim 'sub'", …): no header content.
+        detail: error.cause.why,
+      },
     };
   }
   if (isAuthenticationFailure(error)) {

@@ -46,8 +46,16 @@ export type ClientPrincipal = z.infer<typeof clientPrincipalSchema>;
 
 const base64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
+/** The cause of a refused client principal: which check failed, for the audit trail only. */
+export class ClientPrincipalRejectedError extends Error {
+  override readonly name = 'ClientPrincipalRejectedError';
+  constructor(readonly why: string) {
+    super(`${clientPrincipalHeader}: ${why}`);
+  }
+}
+
 function malformed(why: string): AuthenticationFailure {
-  return new AuthenticationFailure('malformed', {}, new Error(`${clientPrincipalHeader}: ${why}`));
+  return new AuthenticationFailure('malformed', {}, new ClientPrincipalRejectedError(why));
 }
 
 /** The header's payload, or an AuthenticationFailure('malformed'). */

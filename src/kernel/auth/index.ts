@@ -6,6 +6,7 @@
 export { Authenticator } from './authenticator';
 export type { AuthenticatorOptions } from './authenticator';
 export {
+  ClientPrincipalRejectedError,
   clientPrincipalHeader,
   decodeClientPrincipal,
   maxClientPrincipalLength,

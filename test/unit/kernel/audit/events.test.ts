@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryApiKeyStore } from '../../../../src/adapters/memory';
 import { accessRefusalEvent, agentCallEvent, apiKeyCreatedEvent } from '../../../../src/kernel/audit';
+import { decodeClientPrincipal } from '../../../../src/kernel/auth';
 import { ApiKeyService, authorizeOperation } from '../../../../src/kernel/auth/access';
 import { AuthenticationFailure } from '../../../../src/kernel/auth/tokens';
 import { KernelError } from '../../../../src/kernel/errors';
@@ -70,6 +71,19 @@ describe('accessRefusalEvent', () => {
       context: { presented: 'api_key', reason: 'revoked' },
     });
     expect(JSON.stringify(event)).not.toContain(created.secret.slice(-20));
+  });
+
+  it('records a refused client principal as such, with the check that failed and none of the header', () => {
+    const header = Buffer.from('{"claims": "not-a-list", "secret": "s3cr3t"}').toString('base64');
+    const error = thrown(() => decodeClientPrincipal(header));
+    const event = accessRefusalEvent(refusal(error));
+    expect(event).toMatchObject({
+      event_type: 'auth.failed',
+      subject_type: 'client_principal',
+      context: { presented: 'client_principal', reason: 'malformed', detail: 'not a client principal' },
+    });
+    expect(JSON.stringify(event)).not.toContain('s3cr3t');
+    expect(JSON.stringify(event)).not.toContain(header);
   });
 
   it('records a request without credentials as anonymous', () => {
