@@ -45,11 +45,15 @@ async function trail(query: string): Promise<Entry[]> {
   return response.body.entries;
 }
 
+/** Now, as a query parameter: entries recorded from here on (all e2e kernels share one trail). */
+const since = () => `start_time=${encodeURIComponent(new Date().toISOString())}`;
+
 const mine = (entries: Entry[]) => entries.filter((entry) => String(entry.context['path']).includes(run));
 
 describe('authentication failures', () => {
   it('are recorded with the reason the caller was not told', async () => {
     const path = `/orchestrations/${run}-probe`;
+    const from = since();
     const tampered = `${(await localToken({ sub: 'x' })).slice(0, -4)}AAAA`;
     const attempts: readonly [string | undefined, string][] = [
       [undefined, 'missing'],
@@ -62,7 +66,7 @@ describe('authentication failures', () => {
       expect(response.status).toBe(401);
       expect(JSON.stringify(response.body)).not.toMatch(/malformed|bad_signature|unknown_key|expired/);
     }
-    const recorded = mine(await trail('event_type=auth.failed&limit=1000'));
+    const recorded = mine(await trail(`event_type=auth.failed&limit=1000&${from}`));
     expect(recorded.map((entry) => entry.context['reason']).sort()).toEqual(
       attempts.map(([, reason]) => reason).sort(),
     );
@@ -101,6 +105,7 @@ describe('authentication failures', () => {
 
 describe('API keys', () => {
   it('never appear in the log, in responses after creation, or in audit records', async () => {
+    const from = since();
     const created = await admin('POST', '/auth/keys', {
       name: `${run}-ci`,
       roles: ['reader'],
@@ -128,7 +133,7 @@ describe('API keys', () => {
     const responses = [await admin('GET', '/auth/keys'), await auditor('GET', '/audit/trail?limit=1000')];
     for (const response of responses) expect(JSON.stringify(response.body)).not.toContain(secret);
 
-    const entries = await trail('limit=1000');
+    const entries = await trail(`limit=1000&${from}`);
     const aboutKey = entries.filter(
       (entry) => entry.target === `key:${keyId}` || entry.subject_id === `key:${keyId}`,
     );
@@ -161,7 +166,8 @@ describe('GET /api/audit/trail', () => {
     expect(sequences).toEqual([...sequences].sort((a, b) => b - a));
     expect(await trail(`subject_id=${subject}&limit=2`)).toHaveLength(2);
     expect(await trail(`subject_id=${subject}&start_time=${encodeURIComponent(before)}`)).toHaveLength(3);
-    expect(await trail(`subject_id=${subject}&end_time=${encodeURIComponent(before)}`)).toHaveLength(0);
+    const justBefore = new Date(Date.parse(before) - 1).toISOString();
+    expect(await trail(`subject_id=${subject}&end_time=${encodeURIComponent(justBefore)}`)).toHaveLength(0);
     expect(await trail(`subject_id=${subject}&event_type=auth.failed`)).toHaveLength(0);
   });
 
@@ -208,6 +214,7 @@ describe('GET /api/audit/trail', () => {
 
 describe('GET /api/audit/trail/verify', () => {
   it('re-computes the chain that every kernel process appends to', async () => {
+    const from = since();
     // Another kernel process on the same storage appends to the same chain.
     const second = await startKernel();
     try {
@@ -227,7 +234,7 @@ describe('GET /api/audit/trail/verify', () => {
     expect(verdict.status).toBe(200);
     expect(verdict.body).toMatchObject({ valid: true, first_sequence: 1 });
     expect(Number(verdict.body['checked'])).toBeGreaterThanOrEqual(10);
-    const recent = mine(await trail('event_type=auth.failed&limit=1000')).filter((entry) =>
+    const recent = mine(await trail(`event_type=auth.failed&limit=1000&${from}`)).filter((entry) =>
       /-(first|second)-\d$/.test(String(entry.context['path'])),
     );
     expect(recent).toHaveLength(10);

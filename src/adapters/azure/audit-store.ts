@@ -141,14 +141,20 @@ export class TableAuditStore implements AuditStore {
       );
       try {
         const response = await this.client.submitTransaction(actions);
-        const etag = response.subResponses.find((sub) => sub.rowKey === headRowKey)?.etag;
+        // The head is the last action; its new ETag lets the next append skip reading it.
+        const etag = response.subResponses.at(-1)?.etag;
         this.known = etag ? { head: { sequence: last.sequence, hash: last.hash }, etag } : undefined;
         return entries;
       } catch (error) {
         this.known = undefined;
-        if (!isConflict(error) || attempt >= maxAttempts) throw error;
-        // Someone else appended: re-read the head and seal again, after a short jittered pause.
-        await pause(Math.floor(Math.random() * 5 * attempt));
+        if (!isConflict(error)) throw error;
+        // Either someone else appended first, or this very transaction committed and
+        // the SDK's retry of it conflicted with itself: the head tells which.
+        const current = await this.readHead();
+        if (current.head?.sequence === last.sequence && current.head.hash === last.hash) return entries;
+        if (attempt >= maxAttempts) throw error;
+        // Re-seal on the new head after a jittered, growing pause.
+        await pause(Math.random() * Math.min(250, 5 * 2 ** attempt));
       }
     }
   }
@@ -157,7 +163,11 @@ export class TableAuditStore implements AuditStore {
     return (await this.readHead()).head;
   }
 
+  /** Head reads so far (tests check that the ETag cache saves them). */
+  headReads = 0;
+
   private async readHead(): Promise<KnownHead> {
+    this.headReads += 1;
     try {
       const row = headSchema.safeParse(await this.client.getEntity(partitionKey, headRowKey));
       if (!row.success) throw corrupt('head row');
@@ -168,7 +178,11 @@ export class TableAuditStore implements AuditStore {
       this.known = known;
       return known;
     } catch (error) {
-      if (isNotFound(error)) return { head: null, etag: null };
+      if (isNotFound(error)) {
+        const empty = { head: null, etag: null };
+        this.known = empty;
+        return empty;
+      }
       throw error;
     }
   }

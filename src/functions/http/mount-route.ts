@@ -4,7 +4,7 @@ import * as df from 'durable-functions';
 import type { WorkflowEngine } from '../../kernel/orchestrations';
 import { durableWorkflowEngine } from '../durable/workflow-engine';
 import { getKernel, getServices } from '../../composition/root';
-import { accessRefusalEvent } from '../../kernel/audit';
+import { accessRefusalEvent, auditEventTypes } from '../../kernel/audit';
 import type { AccessRefusal, KernelRequest, RouteContract, SerializedResponse } from '../../kernel/http';
 import { RouteTable, executeRoute, problemResponse } from '../../kernel/http';
 
@@ -41,7 +41,12 @@ export async function authenticate(request: KernelRequest) {
 /** Every 401 and 403 goes to the audit trail before the answer leaves. */
 async function auditRefusal(refusal: AccessRefusal): Promise<void> {
   const event = accessRefusalEvent(refusal);
-  if (event !== undefined) await (await getServices()).audit.recordQuietly(event);
+  // A 401 is about a caller nobody has verified, so anyone can produce any number: bulk.
+  if (event !== undefined) {
+    await (
+      await getServices()
+    ).audit.recordQuietly(event, { bulk: event.event_type === auditEventTypes.authFailed });
+  }
 }
 
 function logInternal(context: InvocationContext) {

@@ -21,11 +21,15 @@ import type { AuditEntry, AuditEvent, AuditTrailQuery, AuditVerifyQuery, ChainHe
  * Appends from other processes are resolved by the store (compare-and-swap on the
  * head, then a retry that re-seals on the new head).
  *
- * The queue is bounded. Past `maxPending` waiting events, `recordQuietly` stops
- * queueing and counts what it turns away by event type; once the queue has
- * drained, one `audit.suppressed` entry records those counts and the period. A
- * flood of refused requests therefore costs bounded memory and still leaves its
- * trace, instead of holding every request open behind storage.
+ * Two queues: events about unverified callers (refused credentials, which anyone
+ * can produce in any number) are `bulk`; everything else (key changes, 403s of
+ * known principals, agent calls) goes first and is never suppressed. The bulk
+ * queue is bounded: past `maxPending` waiting events, `recordQuietly` counts what
+ * it turns away by event type, logs once through `onError`, and writes one
+ * `audit.suppressed` entry with the counts when the bulk queue is half empty
+ * again or `summaryEveryMs` has passed. A flood of bad credentials thus costs
+ * bounded memory, cannot push a key change or an agent call out of the trail,
+ * and still leaves its trace.
  */
 
 export interface AuditTrailOptions {
@@ -36,8 +40,17 @@ export interface AuditTrailOptions {
   readonly onError?: (error: unknown, event: Pick<AuditEvent, 'event_type' | 'subject_id'>) => void;
   /** Entries read per slice when verifying (default 500). */
   readonly verifySliceSize?: number;
-  /** Events that may wait for storage before `recordQuietly` summarises instead (default 5,000). */
+  /** Bulk events that may wait for storage before `recordQuietly` summarises them (default 5,000). */
   readonly maxPending?: number;
+  /** Most entries one verify call checks (default 20,000); the answer carries next_from_sequence. */
+  readonly maxVerifyEntries?: number;
+  /** Longest time suppressed counts wait for their summary entry, in ms (default 60,000). */
+  readonly summaryEveryMs?: number;
+}
+
+export interface RecordOptions {
+  /** An event about an unverified caller: sent after other events, and summarised when the queue is full. */
+  readonly bulk?: boolean;
 }
 
 interface Pending {
@@ -60,7 +73,12 @@ export class AuditTrail {
   private readonly store: AuditStore;
   private readonly now: () => Date;
   private readonly maxPending: number;
-  private queue: Pending[] = [];
+  private readonly summaryEveryMs: number;
+  private readonly maxVerify: number;
+  /** Events from known callers and the kernel itself: never suppressed, sent first. */
+  private priority: Pending[] = [];
+  /** Events about unverified callers (refused credentials): bounded, summarised when full. */
+  private bulk: Pending[] = [];
   private draining = false;
   private suppressed: Suppressed | undefined;
 
@@ -68,19 +86,25 @@ export class AuditTrail {
     this.store = options.store;
     this.now = options.now ?? (() => new Date());
     this.maxPending = Math.max(1, options.maxPending ?? 5000);
+    this.summaryEveryMs = Math.max(0, options.summaryEveryMs ?? 60_000);
+    this.maxVerify = Math.max(1, options.maxVerifyEntries ?? 20_000);
   }
 
   /** Events waiting for storage (not yet in an append that succeeded or failed). */
   get pending(): number {
-    return this.queue.length;
+    return this.priority.length + this.bulk.length;
   }
 
-  /** Appends an event; resolves with the sealed entry, rejects when the store does. */
-  record(event: AuditEvent): Promise<AuditEntry> {
+  /**
+   * Appends an event; resolves with the sealed entry, rejects when the store does.
+   * `bulk` marks an event about an unverified caller (a refused credential): it
+   * waits behind everything else and, through recordQuietly, may be summarised.
+   */
+  record(event: AuditEvent, options: RecordOptions = {}): Promise<AuditEntry> {
     const clean: AuditEvent = { ...event, context: redactContext(event.context) };
     return new Promise<AuditEntry>((resolve, reject) => {
       // Id and time are fixed now: a retried append re-seals the same entry on a new head.
-      this.queue.push({
+      (options.bulk ? this.bulk : this.priority).push({
         event: clean,
         id: this.options.newId(),
         timestamp: this.now().toISOString(),
@@ -93,42 +117,56 @@ export class AuditTrail {
 
   /**
    * Appends without failing the caller: for events recorded on the way to another
-   * answer (a 401, a step result), where a storage hiccup must not change that
-   * answer. Failures go to `onError`. When the queue is full, the event is counted
-   * into the next `audit.suppressed` entry instead of waiting.
+   * answer (a 401, a key change), where a storage hiccup must not change that
+   * answer. Failures go to `onError`. A `bulk` event that finds the bulk queue full
+   * is counted into an `audit.suppressed` entry instead of waiting; other events
+   * are always queued.
    */
-  async recordQuietly(event: AuditEvent): Promise<void> {
-    if (this.queue.length >= this.maxPending) {
+  async recordQuietly(event: AuditEvent, options: RecordOptions = {}): Promise<void> {
+    if (options.bulk && this.bulk.length >= this.maxPending) {
       this.suppress(event.event_type);
       return;
     }
     try {
-      await this.record(event);
+      await this.record(event, options);
     } catch (error) {
-      try {
-        this.options.onError?.(error, { event_type: event.event_type, subject_id: event.subject_id });
-      } catch {
-        // Reporting must not throw either.
-      }
+      this.report(error, { event_type: event.event_type, subject_id: event.subject_id });
+    }
+  }
+
+  private report(error: unknown, event: Pick<AuditEvent, 'event_type' | 'subject_id'>): void {
+    try {
+      this.options.onError?.(error, event);
+    } catch {
+      // Reporting must not throw either.
     }
   }
 
   private suppress(eventType: string): void {
     const at = this.now().toISOString();
-    this.suppressed ??= { counts: new Map(), first_at: at, last_at: at };
+    if (this.suppressed === undefined) {
+      this.suppressed = { counts: new Map(), first_at: at, last_at: at };
+      this.report(
+        new Error(
+          `audit backlog full (${this.maxPending} waiting): counting refusals instead of recording each`,
+        ),
+        { event_type: suppressedEventType, subject_id: 'audit' },
+      );
+    }
     this.suppressed.counts.set(eventType, (this.suppressed.counts.get(eventType) ?? 0) + 1);
     this.suppressed.last_at = at;
   }
 
-  /** Sends queued events in batches until the queue is empty; one drain at a time. */
+  /** Sends queued events in batches, priority first, until both queues are empty; one drain at a time. */
   private drain(): void {
     if (this.draining) return;
     this.draining = true;
     void (async () => {
       try {
         for (;;) {
-          if (this.queue.length === 0 && this.suppressed !== undefined) this.queueSummary();
-          const batch = this.queue.splice(0, maxAuditBatch);
+          if (this.summaryDue()) this.queueSummary();
+          const batch = this.priority.splice(0, maxAuditBatch);
+          if (batch.length < maxAuditBatch) batch.push(...this.bulk.splice(0, maxAuditBatch - batch.length));
           if (batch.length === 0) return;
           try {
             const entries = await this.store.append((head) => sealEntries(batch, head));
@@ -141,6 +179,14 @@ export class AuditTrail {
         this.draining = false;
       }
     })();
+  }
+
+  /** A summary goes out once the bulk queue is half empty again, or after summaryEveryMs regardless. */
+  private summaryDue(): boolean {
+    const summary = this.suppressed;
+    if (summary === undefined) return false;
+    if (this.bulk.length <= this.maxPending / 2) return true;
+    return this.now().getTime() - Date.parse(summary.first_at) >= this.summaryEveryMs;
   }
 
   private queueSummary(): void {
@@ -163,13 +209,9 @@ export class AuditTrail {
         last_at: summary.last_at,
       },
       app_id: null,
-    }).catch((error: unknown) => {
-      try {
-        this.options.onError?.(error, { event_type: suppressedEventType, subject_id: 'audit' });
-      } catch {
-        // Reporting must not throw either.
-      }
-    });
+    }).catch((error: unknown) =>
+      this.report(error, { event_type: suppressedEventType, subject_id: 'audit' }),
+    );
   }
 
   /** The executor's audit port, writing each agent call to this trail. */
@@ -201,7 +243,9 @@ export class AuditTrail {
     const head = await this.store.head();
     const last = head?.sequence ?? 0;
     const from = query.from_sequence ?? 1;
-    const to = Math.min(query.to_sequence ?? last, last);
+    const wanted = Math.min(query.to_sequence ?? last, last);
+    // One request checks a bounded stretch; the answer says where the next one starts.
+    const to = Math.min(wanted, from + this.maxVerify - 1);
     if (from > to) return { valid: true, checked: 0, first_sequence: null, last_sequence: null };
     let before: ChainHead | null = null;
     if (from > 1) {
@@ -223,6 +267,7 @@ export class AuditTrail {
       verifier.feed(await this.store.range(start, Math.min(to, start + slice - 1)));
     }
     // Up to the head, the head itself is checked; short of it, the range's end.
-    return verifier.finish(to === last ? head : { through: to });
+    const verdict = verifier.finish(to === last ? head : { through: to });
+    return verdict.valid && to < wanted ? { ...verdict, next_from_sequence: to + 1 } : verdict;
   }
 }

@@ -89,6 +89,8 @@ export interface ChainVerification {
   readonly last_sequence: number | null;
   /** The first problem found, when not valid. */
   readonly broken?: { readonly sequence: number; readonly reason: ChainBreak };
+  /** When the range asked for was longer than one call checks: where to continue. */
+  readonly next_from_sequence?: number;
 }
 
 /**

@@ -23,19 +23,24 @@ export const auditEventTypes = {
   agentCall: 'agent.call',
 } as const;
 
-/** Lets one request's IP into a record without letting a header spam it. */
-function firstHop(forwardedFor: string | undefined): string | undefined {
-  const hop = forwardedFor?.split(',')[0]?.trim();
-  return hop === undefined || hop === '' ? undefined : hop.slice(0, 64);
+/**
+ * The `x-forwarded-for` header as received, clipped. Not called a client IP: a
+ * client can put any address first, and only the hops the platform's front ends
+ * appended (the last ones) are theirs; which those are depends on what sits in
+ * front of the app, so the investigator reads the whole list.
+ */
+function forwardedFor(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed === undefined || trimmed === '' ? undefined : trimmed.slice(0, 256);
 }
 
 function requestFacts(refusal: AccessRefusal): Record<string, string> {
-  const ip = firstHop(refusal.forwarded_for);
+  const forwarded = forwardedFor(refusal.forwarded_for);
   return {
     operation: refusal.operation,
     method: refusal.method,
     path: refusal.path.slice(0, 256),
-    ...(ip === undefined ? {} : { client_ip: ip }),
+    ...(forwarded === undefined ? {} : { forwarded_for: forwarded }),
   };
 }
 

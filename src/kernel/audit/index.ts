@@ -3,7 +3,7 @@
  * the AuditTrail service, and the kernel's event builders.
  */
 export { AuditTrail } from './audit-trail';
-export type { AuditTrailOptions } from './audit-trail';
+export type { AuditTrailOptions, RecordOptions } from './audit-trail';
 export {
   ChainVerifier,
   canonicalJson,

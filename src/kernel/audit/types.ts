@@ -73,9 +73,16 @@ export interface AuditQuery {
 export const defaultAuditQueryLimit = 100;
 export const maxAuditQueryLimit = 1000;
 
+/** An ISO 8601 date-time; without an offset it is UTC (contract.md: times are UTC), as Python's utcnow().isoformat() sends. */
 const instant = z.iso
-  .datetime({ offset: true, message: 'must be an ISO 8601 date-time, e.g. 2026-01-31T12:00:00Z' })
-  .transform((value) => new Date(value).toISOString());
+  .datetime({
+    offset: true,
+    local: true,
+    message: 'must be an ISO 8601 date-time, e.g. 2026-01-31T12:00:00Z',
+  })
+  .transform((value) =>
+    new Date(/(?:[zZ]|[+-]\d{2}:?\d{2})$/.test(value) ? value : `${value}Z`).toISOString(),
+  );
 
 /** The query string of GET /api/audit/trail (contract.md: start_time, end_time, event_type, subject_id, limit). */
 export const auditTrailQuerySchema = z

@@ -63,7 +63,7 @@ export interface AccessRefusal {
   readonly method: string;
   /** The URL path, without the query string. */
   readonly path: string;
-  /** The authenticated caller for a 403; undefined for a 401. */
+  /** The authenticated caller for a 403 (and a handler's 401); undefined when authentication failed. */
   readonly principal: Principal | undefined;
   /** The refusal itself (AuthenticationFailure, an API key rejection, a 403 KernelError). */
   readonly error: KernelError;
@@ -80,8 +80,9 @@ export interface ExecuteOptions {
    */
   readonly authenticate?: (request: KernelRequest) => Promise<Principal | undefined>;
   /**
-   * Told of every 401 and 403 the authentication step produced (e.g. to audit
-   * them), before the answer goes out. Errors it throws are ignored.
+   * Told of every 401 and 403 the request ends with (e.g. to audit them), whether
+   * authentication, the permission table or the handler refused it, before the
+   * answer goes out. Errors it throws are ignored.
    */
   readonly onAccessRefused?: (refusal: AccessRefusal) => Promise<void> | void;
   /** Receives errors that are the kernel's fault (5xx); client errors are not logged as failures. */
@@ -157,16 +158,11 @@ export async function executeRoute<P, Q, B>(
   options: ExecuteOptions,
 ): Promise<SerializedResponse> {
   const instance = new URL(request.url).pathname;
+  let principal: Principal | undefined;
   try {
-    let principal: Principal | undefined;
     if (options.authenticate) {
-      try {
-        principal = await options.authenticate(request);
-        authorizeOperation(principal, contract.name as OperationName);
-      } catch (error) {
-        await reportRefusal(error, { contract, request, instance, principal }, options);
-        throw error;
-      }
+      principal = await options.authenticate(request);
+      authorizeOperation(principal, contract.name as OperationName);
     }
     const params = parsePart(contract.params, request.params, 'path');
     const query = parsePart(contract.query, queryObject(request.query), 'query');
@@ -188,6 +184,9 @@ export async function executeRoute<P, Q, B>(
     }
     return serializeResponse(await contract.handle({ params, query, body, request, principal }));
   } catch (error) {
+    // Refusals from anywhere: authentication, the permission table, or a service's
+    // own check (a key's role ceiling, an approver list).
+    await reportRefusal(error, { contract, request, instance, principal }, options);
     return problemResponse(error, instance, options);
   }
 }

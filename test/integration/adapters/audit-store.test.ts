@@ -41,6 +41,41 @@ describe('TableAuditStore', () => {
     expect(auditRowKey(1) < '~head').toBe(true);
   });
 
+  it('reads the head once, then appends on the ETag it got back', async () => {
+    const store = await openStore();
+    const trail = new AuditTrail({ store, newId });
+    for (let index = 0; index < 10; index += 1) await trail.record(auditEvent());
+    expect(store.headReads).toBe(1);
+    // Another writer moves the head: one failed attempt, one read, then on again.
+    const other = await TableAuditStore.create({ connection, tableName: store.tableName });
+    await new AuditTrail({ store: other, newId }).record(auditEvent());
+    await trail.record(auditEvent());
+    expect(store.headReads).toBe(2);
+    expect(await trail.verify({}, auditor)).toMatchObject({ valid: true, checked: 12 });
+  });
+
+  it('treats a conflict on its own committed transaction as success, not as a reason to append again', async () => {
+    const store = await openStore();
+    const trail = new AuditTrail({ store, newId });
+    await trail.record(auditEvent());
+    // The SDK retries a transaction whose answer was lost; the retry conflicts with the commit itself.
+    const submit = store.client.submitTransaction.bind(store.client);
+    let replayed = false;
+    store.client.submitTransaction = async (actions) => {
+      const response = await submit(actions);
+      if (!replayed) {
+        replayed = true;
+        return submit(actions);
+      }
+      return response;
+    };
+    const entry = await trail.record(auditEvent({ subject_id: 'once' }));
+    expect(entry.sequence).toBe(2);
+    const all = await store.range(1, 10);
+    expect(all.map((e) => e.subject_id).filter((id) => id === 'once')).toHaveLength(1);
+    expect(await trail.verify({}, auditor)).toMatchObject({ valid: true, checked: 2 });
+  });
+
   it('keeps one chain across stores that do not share memory (separate processes)', async () => {
     const prefix = uniquePrefix();
     const first = await openStore(prefix);

@@ -112,6 +112,26 @@ describe('AuditTrail', () => {
     });
   });
 
+  it('checks a bounded stretch per call and says where to continue', async () => {
+    const store = new MemoryAuditStore();
+    const trail = new AuditTrail({ store, newId: () => `v-${(ids += 1)}`, maxVerifyEntries: 5 });
+    for (let index = 0; index < 12; index += 1) await trail.record(auditEvent());
+    expect(await trail.verify({}, auditor)).toEqual({
+      valid: true,
+      checked: 5,
+      first_sequence: 1,
+      last_sequence: 5,
+      next_from_sequence: 6,
+    });
+    expect(await trail.verify({ from_sequence: 6 }, auditor)).toMatchObject({
+      checked: 5,
+      next_from_sequence: 11,
+    });
+    const end = await trail.verify({ from_sequence: 11 }, auditor);
+    expect(end).toMatchObject({ valid: true, checked: 2, last_sequence: 12 });
+    expect(end.next_from_sequence).toBeUndefined();
+  });
+
   it('walks long trails in slices, and finds a gap at a slice boundary', async () => {
     const store = new MemoryAuditStore();
     const trail = new AuditTrail({ store, newId: () => `s-${(ids += 1)}`, verifySliceSize: 4 });
@@ -177,7 +197,7 @@ describe('AuditTrail batching and backpressure', () => {
     expect(store.entries.map((entry) => entry.sequence)).toEqual([1, 2]);
   });
 
-  it('summarises what it turns away while the queue is full, once storage catches up', async () => {
+  function gated() {
     const store = new MemoryAuditStore();
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));
@@ -190,23 +210,84 @@ describe('AuditTrail batching and backpressure', () => {
       query: (query) => store.query(query),
       range: (from, to) => store.range(from, to),
     };
-    const trail = new AuditTrail({ store: slow, newId: () => `q-${(ids += 1)}`, maxPending: 3 });
+    return {
+      store,
+      slow,
+      release: () => release(),
+    };
+  }
+
+  it('summarises bulk events it turns away while the bulk queue is full, and says so once', async () => {
+    const { store, slow, release } = gated();
+    const reported: unknown[] = [];
+    const trail = new AuditTrail({
+      store: slow,
+      newId: () => `q-${(ids += 1)}`,
+      maxPending: 3,
+      onError: (error, event) => reported.push([(error as Error).message, event.event_type]),
+    });
     const writes: Promise<void>[] = [];
     for (let index = 0; index < 10; index += 1) {
-      writes.push(trail.recordQuietly(auditEvent({ event_type: index % 2 ? 'auth.failed' : 'auth.denied' })));
+      const event = auditEvent({ event_type: index % 2 ? 'auth.failed' : 'auth.malformed' });
+      writes.push(trail.recordQuietly(event, { bulk: true }));
     }
     // One in flight, three queued; the other six returned at once.
     expect(trail.pending).toBe(3);
+    expect(reported).toEqual([[expect.stringContaining('audit backlog full'), 'audit.suppressed']]);
     release();
     await Promise.all(writes);
     await vi.waitFor(() => expect(store.entries).toHaveLength(5));
-    const summary = store.entries[4];
+    const summary = store.entries.find((entry) => entry.event_type === 'audit.suppressed');
     expect(summary).toMatchObject({
-      event_type: 'audit.suppressed',
       severity: 'warning',
-      context: { reason: 'backlog_full', total: 6, counts: { 'auth.denied': 3, 'auth.failed': 3 } },
+      context: { reason: 'backlog_full', total: 6, counts: { 'auth.malformed': 3, 'auth.failed': 3 } },
     });
     expect(await trail.verify({}, auditor)).toMatchObject({ valid: true, checked: 5 });
+  });
+
+  it('never suppresses other events, and sends them ahead of the bulk queue', async () => {
+    const { store, slow, release } = gated();
+    const trail = new AuditTrail({ store: slow, newId: () => `p-${(ids += 1)}`, maxPending: 2 });
+    const writes: Promise<void>[] = [];
+    for (let index = 0; index < 6; index += 1) {
+      writes.push(trail.recordQuietly(auditEvent({ subject_id: `flood-${index}` }), { bulk: true }));
+    }
+    // A key change during the flood: queued whatever the bulk queue holds.
+    writes.push(trail.recordQuietly(auditEvent({ event_type: 'auth.key.created', subject_id: 'insider' })));
+    const agentCall = trail.record(auditEvent({ event_type: 'agent.call', subject_id: 'worker' }));
+    release();
+    await Promise.all([...writes, agentCall]);
+    await vi.waitFor(() =>
+      expect(store.entries.map((entry) => entry.event_type)).toContain('audit.suppressed'),
+    );
+    const order = store.entries.map((entry) => entry.subject_id);
+    // flood-0 was already in flight; then the priority events, then the bulk queue.
+    expect(order.slice(0, 5)).toEqual(['flood-0', 'insider', 'worker', 'flood-1', 'flood-2']);
+    expect(store.entries.find((entry) => entry.event_type === 'audit.suppressed')?.context).toMatchObject({
+      total: 3,
+    });
+  });
+
+  it('writes the summary after summaryEveryMs even while the bulk queue is still full', async () => {
+    const { store, slow, release } = gated();
+    let now = Date.parse('2026-05-01T10:00:00.000Z');
+    const trail = new AuditTrail({
+      store: slow,
+      newId: () => `s-${(ids += 1)}`,
+      now: () => new Date(now),
+      maxPending: 4,
+      summaryEveryMs: 10_000,
+    });
+    // One in flight, four queued (more than half of maxPending), three suppressed.
+    const writes = Array.from({ length: 8 }, (_, index) =>
+      trail.recordQuietly(auditEvent({ subject_id: `f-${index}` }), { bulk: true }),
+    );
+    now += 10_000;
+    release();
+    await Promise.all(writes);
+    await vi.waitFor(() => expect(store.entries).toHaveLength(6));
+    // Due by time as soon as the append in flight returned: ahead of the four still queued.
+    expect(store.entries.map((entry) => entry.event_type)[1]).toBe('audit.suppressed');
   });
 
   it('replaces a context too big for a table cell with a marker', async () => {
@@ -228,11 +309,20 @@ describe('auditTrailQuerySchema', () => {
         event_type: 'auth.failed',
       }),
     ).toEqual({ start_time: '2026-01-01T00:00:00.000Z', limit: 5, event_type: 'auth.failed' });
+    // Without an offset a time is UTC, whatever the server's time zone.
+    expect(auditTrailQuerySchema.parse({ end_time: '2026-01-01T00:00:00.123456' }).end_time).toBe(
+      '2026-01-01T00:00:00.123Z',
+    );
+    expect(auditTrailQuerySchema.parse({ end_time: '2026-01-01T00:00' }).end_time).toBe(
+      '2026-01-01T00:00:00.000Z',
+    );
     for (const bad of [
       { limit: '0' },
       { limit: '1001' },
       { limit: 'x' },
       { start_time: 'yesterday' },
+      { start_time: '2026-01-01' },
+      { start_time: '2026-13-01T00:00:00Z' },
       { start_time: '2026-02-01T00:00:00Z', end_time: '2026-01-01T00:00:00Z' },
       { unknown: '1' },
     ]) {

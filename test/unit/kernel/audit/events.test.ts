@@ -48,7 +48,7 @@ describe('accessRefusalEvent', () => {
         operation: 'orchestrations_list',
         method: 'GET',
         path: '/api/orchestrations',
-        client_ip: '203.0.113.7',
+        forwarded_for: '203.0.113.7, 10.0.0.1',
         presented: 'token',
         reason: 'wrong_issuer',
         claimed_issuer: 'https://evil.example',

@@ -189,3 +189,94 @@ describe('RouteTable', () => {
     expect(table.unmatched('GET', 'orchestrations/o1/stop').headers).toEqual({ allow: 'POST' });
   });
 });
+
+describe('executeRoute: refusals reported to onAccessRefused', () => {
+  const reader = {
+    id: 'p-1',
+    name: 'rita',
+    kind: 'user' as const,
+    roles: ['reader'],
+    scopes: [],
+    app_id: null,
+  };
+
+  function route(handle: RouteContract['handle']): RouteContract {
+    // A real operation name, so the permission table applies: orchestrations_list needs orchestrations:read.
+    return { name: 'orchestrations_list', method: 'GET', route: 'orchestrations', handle };
+  }
+
+  async function run(
+    contract: RouteContract,
+    authenticate: (request: KernelRequest) => Promise<typeof reader | undefined>,
+  ) {
+    const refusals: { status: number; principal: unknown; operation: string; path: string }[] = [];
+    const response = await executeRoute(contract, request({ method: 'GET', path: '/orchestrations' }), {
+      maxBodyBytes: 1024,
+      authenticate,
+      onAccessRefused: (refusal) => {
+        refusals.push({
+          status: refusal.error.status,
+          principal: refusal.principal,
+          operation: refusal.operation,
+          path: refusal.path,
+        });
+      },
+    });
+    return { response, refusals };
+  }
+
+  it('reports a failed authentication, a missing permission and a refusal from the handler', async () => {
+    const ok = route(() => ({ status: 200, body: {} }));
+    const unauthenticated = await run(ok, async () => {
+      throw new KernelError('unauthorized', 'Unauthorized');
+    });
+    expect(unauthenticated.response.status).toBe(401);
+    expect(unauthenticated.refusals).toEqual([
+      { status: 401, principal: undefined, operation: 'orchestrations_list', path: '/api/orchestrations' },
+    ]);
+
+    const anonymous = await run(ok, async () => undefined);
+    expect(anonymous.refusals.map((r) => r.status)).toEqual([401]);
+
+    const denied = await run(ok, async () => ({ ...reader, roles: [] }));
+    expect(denied.response.status).toBe(403);
+    expect(denied.refusals).toMatchObject([{ status: 403, principal: { id: 'p-1' } }]);
+
+    const byHandler = await run(
+      route(() => {
+        throw new KernelError('forbidden', 'Forbidden', { detail: 'Not an approver of this gate.' });
+      }),
+      async () => reader,
+    );
+    expect(byHandler.response.status).toBe(403);
+    expect(byHandler.refusals).toMatchObject([{ status: 403, principal: { id: 'p-1' } }]);
+  });
+
+  it('does not report answers that are not refusals, and survives a reporter that throws', async () => {
+    for (const error of [
+      KernelError.notFound('Thing'),
+      new KernelError('bad_request', 'Bad'),
+      new Error('boom'),
+    ]) {
+      const { refusals } = await run(
+        route(() => {
+          throw error;
+        }),
+        async () => reader,
+      );
+      expect(refusals).toEqual([]);
+    }
+    const response = await executeRoute(
+      route(() => ({ status: 200 })),
+      request({ method: 'GET' }),
+      {
+        maxBodyBytes: 1024,
+        authenticate: async () => undefined,
+        onAccessRefused: () => {
+          throw new Error('audit down');
+        },
+      },
+    );
+    expect(response.status).toBe(401);
+  });
+});
