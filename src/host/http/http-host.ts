@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { TransformCallback } from 'node:stream';
 import { Transform } from 'node:stream';
 import type { RegisteredFunction, Registrations } from '../app/functions-core';
@@ -301,8 +301,14 @@ export class HttpHost {
     const target = new URL(`${url.pathname}${url.search}`, this.options.streamProxyUri);
     let proxyReq: http.ClientRequest | undefined;
     let tooLarge = false;
+    const refuseTooLarge = () => {
+      if (res.writableEnded) return;
+      if (res.headersSent) res.destroy();
+      else
+        sendProblem(res, 413, 'Payload Too Large', 'The request body is larger than the host accepts.', cors);
+    };
     const proxied = new Promise<void>((resolve, reject) => {
-      proxyReq = http.request(target, {
+      const request = http.request(target, {
         method: req.method,
         headers: {
           ...req.headers,
@@ -311,7 +317,14 @@ export class HttpHost {
           'x-forwarded-proto': 'http',
         },
       });
-      proxyReq.on('response', (proxyRes) => {
+      proxyReq = request;
+      request.on('response', (proxyRes) => {
+        if (tooLarge) {
+          // The caller already has its 413; whatever the function answered is dropped.
+          proxyRes.resume();
+          proxyRes.on('end', resolve);
+          return;
+        }
         const headers: Record<string, string | string[]> = { ...cors };
         for (const [name, value] of Object.entries(proxyRes.headers)) {
           if (value !== undefined && name !== 'x-ms-invocation-id') headers[name] = value;
@@ -321,23 +334,20 @@ export class HttpHost {
         proxyRes.on('end', resolve);
         proxyRes.on('error', reject);
       });
-      proxyReq.on('error', reject);
+      request.on('error', reject);
       // The library waits for this request to start the handler: send its headers now.
-      proxyReq.flushHeaders();
+      request.flushHeaders();
       const counter = new BodyLimit(this.maxBodyBytes);
       counter.on('error', () => {
         tooLarge = true;
         req.unpipe(counter);
         req.resume();
-        proxyReq?.destroy();
+        // The caller learns at once; the invocation ends when the library sees the abort.
+        refuseTooLarge();
+        abortOnceDelivered(request);
       });
-      req.pipe(counter).pipe(proxyReq);
+      req.pipe(counter).pipe(request);
     });
-    const refuseTooLarge = () => {
-      if (res.headersSent) res.destroy();
-      else
-        sendProblem(res, 413, 'Payload Too Large', 'The request body is larger than the host accepts.', cors);
-    };
     // A failed invocation never answers the proxy; its rejection is handled below.
     proxied.catch(() => undefined);
     const incoming: IncomingHttp = {
@@ -377,6 +387,25 @@ export class HttpHost {
       refuseTooLarge();
     }
   }
+}
+
+/**
+ * Aborts a proxied request, but only after its headers have reached the library's
+ * proxy: a request destroyed before that never arrives, and the invocation waiting
+ * for it would wait forever. Once delivered, the abort fails the function's body
+ * stream and the invocation ends.
+ */
+function abortOnceDelivered(request: http.ClientRequest): void {
+  const whenFlushed = (socket: Socket) => {
+    const destroy = () => {
+      if (socket.writableLength === 0) request.destroy();
+      else socket.once('drain', () => request.destroy());
+    };
+    if (socket.connecting) socket.once('connect', () => setImmediate(destroy));
+    else setImmediate(destroy);
+  };
+  if (request.socket) whenFlushed(request.socket);
+  else request.once('socket', whenFlushed);
 }
 
 function declaredTooLarge(req: http.IncomingMessage, limit: number): boolean {

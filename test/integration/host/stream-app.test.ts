@@ -1,5 +1,6 @@
+import http from 'node:http';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningProcess } from '../../support/processes';
 import { projectRoot, runAos } from '../../support/processes';
 
@@ -121,4 +122,48 @@ describe('aos host with enableHttpStream and a body limit', () => {
     expect(within.status).toBe(200);
     expect(((await within.json()) as { bytes: number }).bytes).toBe(3 * 64 * 1024);
   });
+});
+
+describe('aos host with enableHttpStream and a body limit smaller than one chunk', () => {
+  let tiny: RunningProcess;
+
+  beforeAll(async () => {
+    tiny = await runAos(
+      ['host', '--app', path.join(projectRoot, 'test', 'fixtures', 'stream-app'), '--port', '0'],
+      { env: { FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '1024' } },
+    );
+  });
+
+  afterAll(async () => {
+    await tiny?.stop();
+  });
+
+  /** A chunked POST written in one go, before the host has even reached the worker's proxy. */
+  function postAtOnce(bytes: number): Promise<number> {
+    const url = new URL(`${tiny.baseUrl}/api/upload`);
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        url,
+        { method: 'POST', headers: { 'transfer-encoding': 'chunked' } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      req.end(Buffer.alloc(bytes, 1));
+    });
+  }
+
+  it('answers 413 at once, and the invocation ends instead of waiting for a body forever', async () => {
+    for (let attempt = 0; attempt < 3; attempt += 1) expect(await postAtOnce(16 * 1024)).toBe(413);
+    expect(await postAtOnce(512)).toBe(200);
+    // Every invocation that started also finished.
+    await vi.waitFor(() => {
+      const log = tiny.output();
+      const started = log.match(/Executing 'Functions\.upload'/g)?.length ?? 0;
+      const finished = log.match(/Executed 'Functions\.upload'/g)?.length ?? 0;
+      expect(finished).toBe(started);
+    });
+  }, 30_000);
 });
