@@ -170,6 +170,7 @@ export async function createServices(config: KernelConfig): Promise<Services> {
       refill_per_second: config.auth.rateLimit.refillPerSecond,
     }),
     trustClientPrincipal: config.auth.trustClientPrincipal,
+    clientPrincipalIssuers: config.auth.issuers,
   });
   return {
     authenticator,

@@ -16,6 +16,11 @@ export interface AuthenticatorOptions {
   readonly trustClientPrincipal: boolean;
   /** How a client principal binds its caller to a kernel app; by default as bearer tokens do. */
   readonly appBinding?: AppBindingOptions;
+  /**
+   * Issuers a client principal's `iss` must be one of (AOS_AUTH_ISSUERS). Empty:
+   * whatever Easy Auth accepted.
+   */
+  readonly clientPrincipalIssuers?: readonly string[];
 }
 
 /**
@@ -43,7 +48,9 @@ export class Authenticator {
   private fromClientPrincipal(headers: { get(name: string): string | null }): Principal | undefined {
     if (!this.options.trustClientPrincipal) return undefined;
     const header = headers.get(clientPrincipalHeader);
-    return header === null ? undefined : principalFromClientPrincipal(header, this.binding);
+    return header === null
+      ? undefined
+      : principalFromClientPrincipal(header, this.binding, this.options.clientPrincipalIssuers ?? []);
   }
 
   private async fromCredential(headers: {

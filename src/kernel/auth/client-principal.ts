@@ -104,8 +104,23 @@ function claimsOf(principal: ClientPrincipal): Record<string, unknown> {
 export function principalFromClientPrincipal(
   header: string,
   binding: AppBinding = new AppBinding(),
+  issuers: readonly string[] = [],
 ): Principal {
-  const result = identityFromClaims(claimsOf(decodeClientPrincipal(header)), binding);
+  const claims = claimsOf(decodeClientPrincipal(header));
+  // Easy Auth checks a token against its own settings, which may admit more
+  // tenants or providers than the kernel's AOS_AUTH_ISSUERS: when those are set,
+  // the caller's issuer must be one of them, as for a bearer token.
+  if (issuers.length > 0) {
+    const iss = claims['iss'];
+    if (typeof iss !== 'string' || !issuers.includes(iss)) {
+      throw new AuthenticationFailure(
+        'wrong_issuer',
+        typeof iss === 'string' ? { iss } : {},
+        new ClientPrincipalRejectedError(typeof iss === 'string' ? 'issuer not trusted' : "no 'iss' claim"),
+      );
+    }
+  }
+  const result = identityFromClaims(claims, binding);
   if (!result.ok) throw malformed(`${result.reason} '${result.claim}'`);
   const { id, name, kind, roles, scopes, app_id } = result.identity;
   return { id, name, kind, roles, scopes, app_id };

@@ -164,11 +164,19 @@ export function loadConfig(env: Env = process.env): KernelConfig {
       message: 'must not be true in Azure: the local issuer is for local development only',
     });
   }
-  if (trustClientPrincipal === true && host === 'azure' && !isAppServiceAuthEnabled(env)) {
+  // Only where this project's own tools run it, or where the platform says Easy Auth
+  // strips client-sent x-ms-* headers, can the header be trusted. Anywhere else (Azure
+  // without Easy Auth, a container whose host cannot be told) it would be forgeable.
+  if (
+    trustClientPrincipal === true &&
+    !isAppServiceAuthEnabled(env) &&
+    host !== 'local-runtime' &&
+    host !== 'core-tools'
+  ) {
     problems.push({
       setting: settings.trustClientPrincipal.name,
       message:
-        `must not be true while App Service Authentication is off (${appServiceAuthMarker} is not true): ` +
+        `must not be true while App Service Authentication is not known to be on (${appServiceAuthMarker} is not true): ` +
         'anyone could send an x-ms-client-principal header and it would be trusted',
     });
   }

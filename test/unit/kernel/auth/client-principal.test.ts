@@ -11,6 +11,7 @@ import {
   claimTypes,
   clientPrincipalHeaderValue as encode,
   easyAuthClient,
+  easyAuthTenant,
   userPayload,
 } from '../../../support/client-principal';
 import { expectRefused } from './tokens/token-fixtures';
@@ -133,6 +134,38 @@ describe('principalFromClientPrincipal', () => {
 
   it('decodes the payload it was given', () => {
     expect(decodeClientPrincipal(encode(appPayload()))).toEqual(appPayload());
+  });
+});
+
+describe('x-ms-client-principal and the kernel issuer allow-list', () => {
+  const trusted = `https://login.microsoftonline.com/${easyAuthTenant}/v2.0`;
+
+  it('accepts any issuer Easy Auth accepted while AOS_AUTH_ISSUERS is empty', () => {
+    const other = userPayload().claims.map((claim) =>
+      claim.typ === 'iss' ? { typ: 'iss', val: 'https://accounts.google.com' } : claim,
+    );
+    expect(principalFromClientPrincipal(encode({ ...userPayload(), claims: other }))).toMatchObject({
+      name: 'alice@contoso.example',
+    });
+  });
+
+  it('accepts a trusted issuer, and refuses another tenant or no iss with the uniform 401', async () => {
+    expect(principalFromClientPrincipal(encode(userPayload()), new AppBinding(), [trusted])).toMatchObject({
+      roles: ['operator', 'approver'],
+    });
+    const otherTenant = userPayload().claims.map((claim) =>
+      claim.typ === 'iss'
+        ? { typ: 'iss', val: 'https://login.microsoftonline.com/other-tenant/v2.0' }
+        : claim,
+    );
+    const noIss = userPayload().claims.filter((claim) => claim.typ !== 'iss');
+    for (const claims of [otherTenant, noIss]) {
+      const header = encode({ ...userPayload(), claims });
+      await expectRefused(
+        Promise.resolve().then(() => principalFromClientPrincipal(header, new AppBinding(), [trusted])),
+        'wrong_issuer',
+      );
+    }
   });
 });
 

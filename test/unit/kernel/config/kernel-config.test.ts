@@ -128,8 +128,12 @@ describe('loadConfig', () => {
 
     it("parses 'true' and 'false', and nothing else", () => {
       expect(
-        loadConfig({ AzureWebJobsStorage: azurite, AOS_TRUST_CLIENT_PRINCIPAL: 'true' }).auth
-          .trustClientPrincipal,
+        loadConfig({
+          AzureWebJobsStorage: azurite,
+          AOS_LOCAL_RUNTIME: '1',
+          FUNCTIONS_WORKER_RUNTIME: 'node',
+          AOS_TRUST_CLIENT_PRINCIPAL: 'true',
+        }).auth.trustClientPrincipal,
       ).toBe(true);
       expect(
         loadConfig({ AzureWebJobsStorage: azurite, AOS_TRUST_CLIENT_PRINCIPAL: 'false' }).auth
@@ -149,6 +153,17 @@ describe('loadConfig', () => {
         };
         expect(problemsOf(env), String(enabled)).toEqual(['AOS_TRUST_CLIENT_PRINCIPAL']);
         expect(() => loadConfig(env)).toThrow(/WEBSITE_AUTH_ENABLED.*x-ms-client-principal/);
+      }
+    });
+
+    it('is refused on a host that cannot be told (a container outside App Service), unless Easy Auth is declared', () => {
+      const elsewhere = { AzureWebJobsStorage: azurite, AOS_TRUST_CLIENT_PRINCIPAL: 'true' };
+      expect(problemsOf(elsewhere)).toEqual(['AOS_TRUST_CLIENT_PRINCIPAL']);
+      expect(loadConfig({ ...elsewhere, WEBSITE_AUTH_ENABLED: 'true' }).auth.trustClientPrincipal).toBe(true);
+      for (const local of [{ AOS_LOCAL_RUNTIME: '1' }, { FUNCTIONS_CORETOOLS_ENVIRONMENT: 'true' }]) {
+        expect(
+          loadConfig({ ...elsewhere, ...local, FUNCTIONS_WORKER_RUNTIME: 'node' }).auth.trustClientPrincipal,
+        ).toBe(true);
       }
     });
 
