@@ -91,6 +91,56 @@ describe('authorization', () => {
     );
     expect(listed.body.orchestrations.map((o) => o.orchestration_id)).not.toContain(`${run}-mine`);
   });
+
+  it("keeps apps apart: another app's agent cannot be put to work, and answers like a missing one", async () => {
+    const appOne = apiClient(
+      kernel.baseUrl,
+      await localToken({ sub: 'one', roles: ['app'], app: 'app-one' }),
+    );
+    const appTwo = apiClient(
+      kernel.baseUrl,
+      await localToken({ sub: 'two', roles: ['app'], app: 'app-two' }),
+    );
+    const registered = await appOne('POST', '/agents/register', {
+      agent_id: `${run}-one-echo`,
+      purpose: 'echo for app one',
+      transport: { type: 'builtin', name: 'echo' },
+    });
+    expect(registered.status).toBe(201);
+    const borrowed = await appTwo('POST', '/orchestrations', {
+      agent_ids: [`${run}-one-echo`],
+      workflow: 'sequential',
+      purpose: 'borrow',
+    });
+    const missing = await appTwo('POST', '/orchestrations', {
+      agent_ids: [`${run}-no-such-agent`],
+      workflow: 'sequential',
+      purpose: 'borrow',
+    });
+    expect(borrowed.status).toBe(404);
+    expect(borrowed.body['unknown_agent_ids']).toEqual([`${run}-one-echo`]);
+    expect(missing.status).toBe(404);
+    expect(borrowed.body['title']).toBe(missing.body['title']);
+    // The owner, and shared (kernel-wide) agents, still work for app two's own orchestrations.
+    expect(
+      (
+        await appOne('POST', '/orchestrations', {
+          agent_ids: [`${run}-one-echo`],
+          workflow: 'sequential',
+          purpose: 'own',
+        })
+      ).status,
+    ).toBe(202);
+    expect(
+      (
+        await appTwo('POST', '/orchestrations', {
+          agent_ids: [`${run}-echo`],
+          workflow: 'sequential',
+          purpose: 'shared',
+        })
+      ).status,
+    ).toBe(202);
+  });
 });
 
 describe('API keys', () => {

@@ -15,6 +15,8 @@ export interface SendInput {
   readonly agent_id: string;
   readonly purpose: string;
   readonly message: unknown;
+  /** The sender's app (null: kernel-wide); absent in messages sent before it was added. */
+  readonly app_id?: string | null;
 }
 
 df.app.orchestration(sendOrchestratorName, function* (context: OrchestrationContext): Generator<
@@ -26,6 +28,7 @@ df.app.orchestration(sendOrchestratorName, function* (context: OrchestrationCont
   const task: AgentTask = {
     task_id: context.df.instanceId,
     orchestration_id: null,
+    ...(input.app_id === undefined ? {} : { app_id: input.app_id }),
     agent_id: input.agent_id,
     workflow: null,
     step: 'send',

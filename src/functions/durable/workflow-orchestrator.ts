@@ -74,6 +74,7 @@ function task(run: Run, step: string, agentId: string, input: unknown, suffix = 
   return {
     task_id: `${workflow.orchestration_id}:${step}${suffix}`,
     orchestration_id: workflow.orchestration_id,
+    ...(workflow.app_id === undefined ? {} : { app_id: workflow.app_id }),
     agent_id: agentId,
     workflow: workflow.plan.kind,
     step,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { getServices } from '../../composition/root';
 import type { AgentRecord } from '../../kernel/agents';
-import { agentIdSchema } from '../../kernel/agents';
+import { agentIdSchema, agentVisibleTo } from '../../kernel/agents';
 import type { Principal } from '../../kernel/auth/access';
 import { KernelError } from '../../kernel/errors';
 import { sendOrchestratorName } from '../durable/send-orchestrator';
@@ -13,15 +13,11 @@ import { defineRoute, mountDurableRoute, mountRoute } from './mount-route';
 
 const idParams = z.object({ id: agentIdSchema });
 
-function visibleAgent(appId: string | null, record: AgentRecord): boolean {
-  return appId === null || record.app_id === null || record.app_id === appId;
-}
-
 /** Another app's agent answers exactly like a missing one. */
 async function visibleGet(agentId: string, principal: Principal | undefined): Promise<AgentRecord> {
   const { agents } = await getServices();
   const record = await agents.get(agentId);
-  if (!visibleAgent(callerOf(principal).app_id, record)) {
+  if (!agentVisibleTo(callerOf(principal).app_id, record)) {
     throw KernelError.notFound('Agent', `No agent with id '${agentId}'.`);
   }
   return record;
@@ -60,7 +56,7 @@ mountRoute({
     const { agents } = await getServices();
     const appId = callerOf(principal).app_id;
     // Kernel-wide callers see every agent; an app sees its own and the kernel-wide ones.
-    const records = (await agents.list(query.agent_type)).filter((r) => visibleAgent(appId, r));
+    const records = (await agents.list(query.agent_type)).filter((r) => agentVisibleTo(appId, r));
     return { status: 200, body: { agents: records.map((record) => agents.toWire(record)) } };
   },
 });
@@ -90,6 +86,7 @@ mountRoute({
       task: {
         task_id: `ask-${randomUUID()}`,
         orchestration_id: null,
+        app_id: callerOf(principal).app_id,
         agent_id: agent.agent_id,
         workflow: null,
         step: 'ask',
@@ -141,6 +138,7 @@ mountDurableRoute({ name: 'agents_send', method: 'POST', route: 'agents/{id}/sen
         agent_id: agent.agent_id,
         purpose: agent.purpose,
         message: body,
+        app_id: callerOf(principal).app_id,
       });
       return { status: 202, body: { message_id: messageId, status: 'accepted' } };
     },
@@ -183,6 +181,7 @@ mountDurableRoute({ name: 'agents_message', method: 'POST', route: 'agents/{id}/
         agent_id: agent.agent_id,
         purpose: agent.purpose,
         message: body.message,
+        app_id: callerOf(principal).app_id,
       });
       return {
         status: 202,

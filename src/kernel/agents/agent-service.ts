@@ -148,10 +148,18 @@ export class AgentService {
    * The records of every id, in the order given (duplicates once). Throws one
    * not_found naming every unknown id (detail and `unknown_agent_ids`).
    */
-  async requireAgents(agentIds: readonly string[]): Promise<AgentRecord[]> {
+  /**
+   * The agents a caller bound to `appId` (null: kernel-wide) may put to work, in
+   * order. An agent of another app counts as unknown, with the same 404 word for
+   * word, so an app can neither use nor detect another app's agents.
+   */
+  async requireAgents(agentIds: readonly string[], appId: string | null): Promise<AgentRecord[]> {
     const ids = [...new Set(agentIds)];
     const records = await Promise.all(
-      ids.map((id) => (agentIdPattern.test(id) ? this.options.registry.get(id) : Promise.resolve(undefined))),
+      ids.map(async (id) => {
+        const record = agentIdPattern.test(id) ? await this.options.registry.get(id) : undefined;
+        return record !== undefined && agentVisibleTo(appId, record) ? record : undefined;
+      }),
     );
     const unknown = ids.filter((_, index) => records[index] === undefined);
     if (unknown.length > 0) {
@@ -220,4 +228,13 @@ export class AgentService {
 
 function retryPolicyOf(registration: AgentRegistration): RetryPolicy {
   return registration.retry ?? defaultRetryPolicy;
+}
+
+/**
+ * Whether a caller bound to `appId` (null: kernel-wide) may see and use an agent:
+ * kernel-wide callers see every agent, app callers their own app's and the shared
+ * (kernel-wide) ones.
+ */
+export function agentVisibleTo(appId: string | null, record: Pick<AgentRecord, 'app_id'>): boolean {
+  return appId === null || record.app_id === null || record.app_id === appId;
 }

@@ -21,7 +21,7 @@ export type {
   TransportResult,
 } from './types';
 export type { AgentListFilter, AgentRegistry, SecretStore } from './ports';
-export { AgentService, defaultAgentType } from './agent-service';
+export { AgentService, agentVisibleTo, defaultAgentType } from './agent-service';
 export type { AgentServiceOptions, AgentWire, RegisterContext, RegisterResult } from './agent-service';
 export {
   agentIdPattern,

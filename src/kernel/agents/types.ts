@@ -65,6 +65,8 @@ export interface AgentRecord {
 export interface AgentTask {
   readonly task_id: string;
   readonly orchestration_id: string | null;
+  /** The app the work is done for (the orchestration's or the caller's; null: kernel-wide). */
+  readonly app_id?: string | null;
   readonly agent_id: string;
   readonly workflow: string | null;
   readonly step: string;

@@ -175,6 +175,7 @@ export function agentCallEvent(record: AgentCallAuditRecord): AuditEvent {
       orchestration_id: record.orchestration_id,
       step: record.step,
       transport: record.transport,
+      agent_app_id: record.agent_app_id,
       duration_ms: record.duration_ms,
       attempts: record.attempts,
       ...(record.error_code === undefined ? {} : { error_code: record.error_code }),

@@ -126,7 +126,9 @@ export class AgentExecutor {
       subject_id: task.agent_id,
       subject_type: 'agent',
       action: 'call',
-      app_id: seen.agent?.app_id ?? null,
+      // The work's app when the task says (an app's orchestration may call shared agents).
+      app_id: task.app_id !== undefined ? task.app_id : (seen.agent?.app_id ?? null),
+      agent_app_id: seen.agent?.app_id ?? null,
       outcome: outcome.status,
       task_id: task.task_id,
       orchestration_id: task.orchestration_id,

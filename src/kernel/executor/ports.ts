@@ -30,8 +30,10 @@ export interface AgentCallAuditRecord {
   readonly subject_id: string;
   readonly subject_type: 'agent';
   readonly action: 'call';
-  /** The agent's app (null for a kernel-wide agent, or when the agent was unknown). */
+  /** The app the work was done for: the task's, else the agent's (null: kernel-wide). */
   readonly app_id: string | null;
+  /** The agent's own app (null for a shared agent, or when the agent was unknown). */
+  readonly agent_app_id: string | null;
   readonly outcome: StepStatus;
   readonly task_id: string;
   readonly orchestration_id: string | null;

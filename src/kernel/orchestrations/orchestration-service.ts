@@ -138,7 +138,7 @@ export class OrchestrationService {
     if (!parsed.success) throw validationError(parsed.error, 'body');
     const request: OrchestrationRequest = parsed.data;
     const plan: WorkflowPlan = buildPlan(request);
-    await this.options.agents.requireAgents(request.agent_ids);
+    await this.options.agents.requireAgents(request.agent_ids, caller.app_id);
     if (request.callback_url !== undefined && !this.options.callbacksEnabled) {
       throw new KernelError('unavailable', 'Callbacks are not configured', {
         detail:
@@ -184,6 +184,7 @@ export class OrchestrationService {
   ): WorkflowInput {
     return {
       orchestration_id: record.orchestration_id,
+      app_id: record.app_id,
       plan,
       purpose: request.purpose,
       context: request.context,

@@ -8,6 +8,12 @@ import type { CollaborativeState, OrchestrationPurpose, WorkflowPlan } from '../
 
 export interface WorkflowInput {
   readonly orchestration_id: string;
+  /**
+   * The app the orchestration belongs to (null: kernel-wide). Absent from inputs
+   * of orchestrations started before it was added; their agent calls are then
+   * audited under the agent's app.
+   */
+  readonly app_id?: string | null;
   readonly plan: WorkflowPlan;
   readonly purpose: OrchestrationPurpose;
   readonly context: Readonly<Record<string, unknown>>;

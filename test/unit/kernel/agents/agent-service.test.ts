@@ -390,12 +390,30 @@ describe('agent lookup', () => {
     const { service } = makeAgentServices();
     await service.register({ agent_id: 'a', purpose: 'p' }, { app_id: null });
     await service.register({ agent_id: 'b', purpose: 'p' }, { app_id: null });
-    expect((await service.requireAgents(['b', 'a', 'b'])).map((r) => r.agent_id)).toEqual(['b', 'a']);
-    const error = await rejection(service.requireAgents(['a', 'x', 'b', 'y', 'bad id']));
+    expect((await service.requireAgents(['b', 'a', 'b'], null)).map((r) => r.agent_id)).toEqual(['b', 'a']);
+    const error = await rejection(service.requireAgents(['a', 'x', 'b', 'y', 'bad id'], null));
     expect(error.code).toBe('not_found');
     expect(error.status).toBe(404);
     expect(error.detail).toBe('Unknown agent ids: x, y, bad id.');
     expect(error.extensions).toEqual({ unknown_agent_ids: ['x', 'y', 'bad id'] });
+  });
+
+  it("requireAgents treats another app's agent as unknown, and lets an app use shared agents", async () => {
+    const { service } = makeAgentServices();
+    await service.register({ agent_id: 'shared', purpose: 'p' }, { app_id: null });
+    await service.register({ agent_id: 'mine', purpose: 'p' }, { app_id: 'app-1' });
+    await service.register({ agent_id: 'theirs', purpose: 'p' }, { app_id: 'app-2' });
+    expect((await service.requireAgents(['mine', 'shared'], 'app-1')).map((r) => r.agent_id)).toEqual([
+      'mine',
+      'shared',
+    ]);
+    const refused = await rejection(service.requireAgents(['mine', 'theirs'], 'app-1'));
+    const missing = await rejection(service.requireAgents(['mine', 'nosuch'], 'app-1'));
+    expect(refused.status).toBe(404);
+    expect(refused.detail).toBe('Unknown agent id: theirs.');
+    expect(missing.detail).toBe('Unknown agent id: nosuch.');
+    // Kernel-wide callers may use any agent.
+    expect(await service.requireAgents(['theirs', 'mine'], null)).toHaveLength(2);
   });
 
   it('lists agents sorted by id, optionally of one type', async () => {

@@ -142,6 +142,7 @@ describe('key and agent events', () => {
       subject_type: 'agent',
       action: 'call',
       app_id: 'app-a',
+      agent_app_id: null,
       outcome: 'failed',
       task_id: 't-1',
       orchestration_id: 'o-1',

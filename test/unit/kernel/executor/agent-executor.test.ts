@@ -391,6 +391,7 @@ describe('AgentExecutor', () => {
           subject_type: 'agent',
           action: 'call',
           app_id: null,
+          agent_app_id: null,
           outcome: 'succeeded',
           task_id: 'task-1',
           orchestration_id: 'orch-1',
@@ -407,7 +408,7 @@ describe('AgentExecutor', () => {
       }
     });
 
-    it("records the agent's app, so app-bound auditors see their agents' calls", async () => {
+    it("records the work's app (the task's, else the agent's), so app-bound auditors see their calls", async () => {
       const { executor, audit, service } = await setUp();
       await service.register(
         { agent_id: 'app-worker', purpose: 'Works for one app', transport: { type: 'scripted' } },
@@ -415,9 +416,16 @@ describe('AgentExecutor', () => {
       );
       await executor.execute({ task: makeTask('app-worker') });
       await executor.execute({ task: makeTask('nobody') });
-      expect(audit.records.map((record) => [record.subject_id, record.app_id])).toEqual([
-        ['app-worker', 'app-a'],
-        ['nobody', null],
+      // The task names the app the work is for: a shared agent's call belongs to that app.
+      await service.register(
+        { agent_id: 'shared', purpose: 'Shared', transport: { type: 'scripted' } },
+        { app_id: null },
+      );
+      await executor.execute({ task: { ...makeTask('shared'), app_id: 'app-b' } });
+      expect(audit.records.map((record) => [record.subject_id, record.app_id, record.agent_app_id])).toEqual([
+        ['app-worker', 'app-a', 'app-a'],
+        ['nobody', null, null],
+        ['shared', 'app-b', null],
       ]);
     });
 
