@@ -3,13 +3,14 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runAuditBench } from './audit-bench';
+import { runAuthBench } from './auth-bench';
 import { runDurableBench } from './durable-bench';
 import { runHttpBench } from './http-bench';
 import type { SuiteReport } from './report';
 import { formatTable } from './report';
 
 /**
- * `npm run bench [-- --quick] [-- --skip-azurite] [-- --only=throughput|scaling|http|audit]`
+ * `npm run bench [-- --quick] [-- --skip-azurite] [-- --only=throughput|scaling|http|audit|auth]`
  *
  * Runs the benchmark suites in this process, prints their tables on stdout
  * (progress goes to stderr) and writes bench/results/<suite>.json with the
@@ -20,7 +21,7 @@ import { formatTable } from './report';
 interface Args {
   readonly quick: boolean;
   readonly azurite: boolean;
-  readonly only: 'throughput' | 'scaling' | 'http' | 'audit' | undefined;
+  readonly only: 'throughput' | 'scaling' | 'http' | 'audit' | 'auth' | undefined;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -34,12 +35,13 @@ function parseArgs(argv: readonly string[]): Args {
       arg === '--only=throughput' ||
       arg === '--only=scaling' ||
       arg === '--only=http' ||
-      arg === '--only=audit'
+      arg === '--only=audit' ||
+      arg === '--only=auth'
     ) {
       only = arg.slice('--only='.length) as Args['only'];
     } else if (arg === '--help' || arg === '-h') {
       console.log(
-        'usage: node dist/bench/run.js [--quick] [--skip-azurite] [--only=throughput|scaling|http|audit]',
+        'usage: node dist/bench/run.js [--quick] [--skip-azurite] [--only=throughput|scaling|http|audit|auth]',
       );
       process.exit(0);
     } else {
@@ -99,7 +101,7 @@ async function main(): Promise<void> {
   );
 
   const reports: SuiteReport[] = [];
-  if (args.only !== 'http' && args.only !== 'audit') {
+  if (args.only === undefined || args.only === 'throughput' || args.only === 'scaling') {
     reports.push(
       await runDurableBench({
         quick: args.quick,
@@ -113,6 +115,9 @@ async function main(): Promise<void> {
     // The kernel keeps its state in storage: without Azurite there is nothing to measure.
     if (args.azurite) reports.push(await runHttpBench({ quick: args.quick, root, log }));
     else log('http suite skipped (--skip-azurite: the kernel needs Azurite)');
+  }
+  if (args.only === undefined || args.only === 'auth') {
+    reports.push(await runAuthBench({ quick: args.quick, log }));
   }
   if (args.only === undefined || args.only === 'audit') {
     if (args.azurite) reports.push(await runAuditBench({ quick: args.quick, log }));

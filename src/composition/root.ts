@@ -19,6 +19,7 @@ import type { BearerTokenValidator, TokenValidator } from '../kernel/auth/tokens
 import {
   LocalIssuer,
   TokenValidator as EntraTokenValidator,
+  cachingTokenValidator,
   combineTokenValidators,
   parseLocalIssuerKeyFile,
 } from '../kernel/auth/tokens';
@@ -106,7 +107,8 @@ async function bearerValidator(config: KernelConfig): Promise<BearerTokenValidat
       // No local key yet: `aos token` or `aos start` creates it; until then only Entra and API keys work.
     }
   }
-  return validators.length === 0 ? undefined : combineTokenValidators(validators);
+  // Validated tokens are remembered for a few minutes (never past exp): see token-cache.ts.
+  return validators.length === 0 ? undefined : cachingTokenValidator(combineTokenValidators(validators));
 }
 
 /**

@@ -22,6 +22,8 @@ export {
   tokenAlgorithms,
 } from './key-source';
 export type { JsonWebKeySetLike, TokenAlgorithm, VerificationKeySource } from './key-source';
+export { cachingTokenValidator, tokenCacheDefaults } from './token-cache';
+export type { TokenCacheOptions } from './token-cache';
 export { RemoteJwksKeySource, checkKeyUrl, discoveryUrlFor, remoteJwksDefaults } from './remote-jwks';
 export type { RemoteJwksOptions } from './remote-jwks';
 export {
