@@ -93,7 +93,12 @@ export class FunctionHost {
 
     const app = inline ? loadInlineApp(inline) : loadApp(appDir);
     app.registrations.logger = (level, _category, message) => logger.fromFunction(level, message);
-    const invoker = new FunctionInvoker(app.registrations, logger, app.host.functionTimeoutMs);
+    const invoker = new FunctionInvoker(
+      app.registrations,
+      logger,
+      app.host.functionTimeoutMs,
+      app.host.logLevels,
+    );
     const capabilities = await invoker.capabilities();
     const durable = await createDurableRuntime(app, invoker, logger, options.durable ?? {});
     let baseUrl = '';

@@ -29,9 +29,31 @@ export interface ConsoleLoggerOptions {
   readonly write?: (line: string) => void;
 }
 
+/**
+ * Lines written within one turn of the event loop go to stdout in one write (two
+ * lines per invocation otherwise cost a system call each under load). Pending
+ * lines are flushed before the next turn and when the process exits.
+ */
+function batchedStdout(): (line: string) => void {
+  let pending: string[] = [];
+  const flush = () => {
+    if (pending.length === 0) return;
+    const text = `${pending.join('\n')}\n`;
+    pending = [];
+    process.stdout.write(text);
+  };
+  process.once('exit', flush);
+  return (line) => {
+    if (pending.length === 0) setImmediate(flush);
+    pending.push(line);
+  };
+}
+
+let sharedStdout: ((line: string) => void) | undefined;
+
 export function createConsoleLogger(options: ConsoleLoggerOptions = {}): HostLogger {
   const min = levelRank[options.minLevel ?? 'information'] ?? 2;
-  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const write = options.write ?? (sharedStdout ??= batchedStdout());
   const emit = (level: string, message: string) => {
     if ((levelRank[level] ?? 2) < min) return;
     write(`[${new Date().toISOString()}] ${message}`);

@@ -11,6 +11,7 @@ import type {
 } from './core-types';
 import type { RegisteredFunction, Registrations } from './functions-core';
 import type { HostLogger } from '../logger';
+import { LogLevelRules } from './host-json';
 
 /**
  * Runs one invocation the way the Node.js worker does: the library's programming
@@ -51,6 +52,7 @@ export class FunctionInvoker {
     private readonly registrations: Registrations,
     private readonly logger: HostLogger,
     private readonly functionTimeoutMs: number | undefined,
+    private readonly logLevels: LogLevelRules = new LogLevelRules(),
   ) {}
 
   /** Registers the source of an input binding type, as an extension does for its bindings. */
@@ -91,21 +93,30 @@ export class FunctionInvoker {
     const invocationId = input.invocationId ?? randomUUID();
     const name = fn.metadata.name;
     const started = performance.now();
-    this.logger.info(
-      `Executing 'Functions.${name}' (Reason='${input.reason ?? 'This function was programmatically called via the host APIs.'}', Id=${invocationId})`,
-    );
+    // The host's own lines about an invocation are in category Function.<name>.
+    const category = `Function.${name}`;
+    const verbose = this.logLevels.enabled(category, 'information');
+    if (verbose) {
+      this.logger.info(
+        `Executing 'Functions.${name}' (Reason='${input.reason ?? 'This function was programmatically called via the host APIs.'}', Id=${invocationId})`,
+      );
+    }
     try {
       const response = await this.withTimeout(name, this.run(fn, invocationId, input));
-      this.logger.info(
-        `Executed 'Functions.${name}' (Succeeded, Id=${invocationId}, Duration=${Math.round(performance.now() - started)}ms)`,
-      );
+      if (verbose) {
+        this.logger.info(
+          `Executed 'Functions.${name}' (Succeeded, Id=${invocationId}, Duration=${Math.round(performance.now() - started)}ms)`,
+        );
+      }
       return response;
     } catch (error) {
-      this.logger.error(
-        `Executed 'Functions.${name}' (Failed, Id=${invocationId}, Duration=${Math.round(performance.now() - started)}ms)`,
-      );
-      const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-      this.logger.error(`Result: Failure\nException: ${message}`);
+      if (this.logLevels.enabled(category, 'error')) {
+        this.logger.error(
+          `Executed 'Functions.${name}' (Failed, Id=${invocationId}, Duration=${Math.round(performance.now() - started)}ms)`,
+        );
+        const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+        this.logger.error(`Result: Failure\nException: ${message}`);
+      }
       throw new FunctionInvocationError(name, invocationId, error);
     }
   }
@@ -153,6 +164,8 @@ export class FunctionInvoker {
       metadata: fn.metadata,
       log: (level: RpcLogLevel, category: RpcLogCategory, message: string) => {
         if (category === 'system' && level === 'debug') return;
+        // What a function logs is in category Function.<name>.User.
+        if (level !== 'none' && !this.logLevels.enabled(`Function.${fn.metadata.name}.User`, level)) return;
         this.logger.fromFunction(level, message);
       },
     };

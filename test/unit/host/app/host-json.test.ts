@@ -36,3 +36,40 @@ describe('parseHostJson', () => {
     expect(() => resolveAppSettingExpression('%MISSING%', {})).toThrow(/MISSING/);
   });
 });
+
+describe('host.json logging.logLevel', () => {
+  it('defaults to Information for every category', () => {
+    const { logLevels } = parseHostJson({ version: '2.0' });
+    expect(logLevels.enabled('Function.any', 'information')).toBe(true);
+    expect(logLevels.enabled('Function.any', 'debug')).toBe(false);
+  });
+
+  it('applies the longest matching category prefix, case-insensitively, then default', () => {
+    const { logLevels } = parseHostJson({
+      version: '2.0',
+      logging: {
+        logLevel: {
+          default: 'Warning',
+          Function: 'Error',
+          'Function.orders.User': 'Trace',
+          'function.pay': 'None',
+        },
+      },
+    });
+    expect(logLevels.enabled('Host.Startup', 'information')).toBe(false);
+    expect(logLevels.enabled('Host.Startup', 'warning')).toBe(true);
+    expect(logLevels.enabled('Function.orders', 'warning')).toBe(false);
+    expect(logLevels.enabled('Function.orders', 'error')).toBe(true);
+    expect(logLevels.enabled('Function.orders.User', 'debug')).toBe(true);
+    expect(logLevels.enabled('Function.Pay', 'critical')).toBe(false);
+    // A prefix matches whole segments only.
+    expect(logLevels.enabled('Function.payroll', 'error')).toBe(true);
+  });
+
+  it('refuses values the Functions host would not accept', () => {
+    expect(() => parseHostJson({ logging: { logLevel: { default: 'Verbose' } } })).toThrow(
+      /logging\.logLevel\.default must be one of/,
+    );
+    expect(() => parseHostJson({ logging: { logLevel: 'Information' } })).toThrow(/must be an object/);
+  });
+});
