@@ -196,18 +196,24 @@ export class HttpHost {
       path = path.slice(prefix.length);
     }
 
-    const matches: { route: HttpRoute; params: Record<string, string> }[] = [];
+    // Routes are in precedence order: the first that matches and takes the method serves.
+    let chosen: { route: HttpRoute; params: Record<string, string> } | undefined;
     for (const route of this.routes) {
+      if (route.methods && !route.methods.has(method)) continue;
       const params = route.route.match(path);
-      if (params) matches.push({ route, params });
+      if (params) {
+        chosen = { route, params };
+        break;
+      }
     }
-    if (matches.length === 0) {
-      sendProblem(res, 404, 'Not Found', `No function serves ${url.pathname}.`, cors);
-      return;
-    }
-    const chosen = matches.find((m) => !m.route.methods || m.route.methods.has(method));
     if (!chosen) {
-      const allow = [...new Set(matches.flatMap((m) => [...(m.route.methods ?? [])]))].sort().join(', ');
+      // Only now look at every route: 404, or 405 with what the matching ones allow.
+      const matches = this.routes.filter((route) => route.route.match(path) !== undefined);
+      if (matches.length === 0) {
+        sendProblem(res, 404, 'Not Found', `No function serves ${url.pathname}.`, cors);
+        return;
+      }
+      const allow = [...new Set(matches.flatMap((m) => [...(m.methods ?? [])]))].sort().join(', ');
       sendProblem(res, 405, 'Method Not Allowed', `${method} is not allowed on ${url.pathname}.`, {
         ...cors,
         allow,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningProcess } from '../../support/processes';
 import { projectRoot, runAos } from '../../support/processes';
 
@@ -123,13 +123,16 @@ describe('aos host serving a v4 app', () => {
     expect(response.status).toBe(500);
     const text = await response.text();
     expect(text).not.toContain('hunter2');
-    expect(host.output()).toContain("Executed 'Functions.boom' (Failed");
+    // Log lines reach stdout on the host's next event-loop turn, maybe after the response.
+    await vi.waitFor(() => expect(host.output()).toContain("Executed 'Functions.boom' (Failed"));
   });
 
   it('fails an invocation that exceeds host.json functionTimeout', async () => {
     const response = await fetch(`${base}/slow`);
     expect(response.status).toBe(500);
-    expect(host.output()).toMatch(/Timeout value of 2000ms was exceeded by function: Functions\.slow/);
+    await vi.waitFor(() =>
+      expect(host.output()).toMatch(/Timeout value of 2000ms was exceeded by function: Functions\.slow/),
+    );
   });
 
   it('runs app-start and invocation hooks that can replace the handler', async () => {
