@@ -12,6 +12,8 @@ export interface HostLogger {
   debug(message: string): void;
   /** A log line written by a function (context.log …) or by the library. */
   fromFunction(level: RpcLogLevel, message: string): void;
+  /** Writes out lines still waiting (before user code runs, so output keeps its order). */
+  flush?(): void;
 }
 
 const levelRank: Record<string, number> = {
@@ -32,9 +34,16 @@ export interface ConsoleLoggerOptions {
 /**
  * Lines written within one turn of the event loop go to stdout in one write (two
  * lines per invocation otherwise cost a system call each under load). Pending
- * lines are flushed before the next turn and when the process exits.
+ * lines are flushed before the next turn, before user code runs (so a function's
+ * own console output and a crash inside it come after the lines that led up to
+ * it), with any warning or error, and when the process exits.
  */
-function batchedStdout(): (line: string) => void {
+interface BatchedStdout {
+  write(line: string): void;
+  flush(): void;
+}
+
+function batchedStdout(): BatchedStdout {
   let pending: string[] = [];
   const flush = () => {
     if (pending.length === 0) return;
@@ -43,22 +52,30 @@ function batchedStdout(): (line: string) => void {
     process.stdout.write(text);
   };
   process.once('exit', flush);
-  return (line) => {
-    if (pending.length === 0) setImmediate(flush);
-    pending.push(line);
+  return {
+    write: (line) => {
+      if (pending.length === 0) setImmediate(flush);
+      pending.push(line);
+    },
+    flush,
   };
 }
 
-let sharedStdout: ((line: string) => void) | undefined;
+let sharedStdout: BatchedStdout | undefined;
 
 export function createConsoleLogger(options: ConsoleLoggerOptions = {}): HostLogger {
   const min = levelRank[options.minLevel ?? 'information'] ?? 2;
-  const write = options.write ?? (sharedStdout ??= batchedStdout());
+  const batched = options.write === undefined ? (sharedStdout ??= batchedStdout()) : undefined;
+  const write = options.write ?? ((line: string) => batched?.write(line));
+  const flush = () => batched?.flush();
   const emit = (level: string, message: string) => {
-    if ((levelRank[level] ?? 2) < min) return;
+    const rank = levelRank[level] ?? 2;
+    if (rank < min) return;
     write(`[${new Date().toISOString()}] ${message}`);
+    if (rank >= levelRank['warning']!) flush();
   };
   return {
+    flush,
     info: (message) => emit('information', message),
     warn: (message) => emit('warning', message),
     error: (message) => emit('error', message),

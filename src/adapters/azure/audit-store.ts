@@ -147,15 +147,27 @@ export class TableAuditStore implements AuditStore {
         return entries;
       } catch (error) {
         this.known = undefined;
-        if (!isConflict(error)) throw error;
-        // Either someone else appended first, or this very transaction committed and
-        // the SDK's retry of it conflicted with itself: the head tells which.
-        const current = await this.readHead();
-        if (current.head?.sequence === last.sequence && current.head.hash === last.hash) return entries;
-        if (attempt >= maxAttempts) throw error;
-        // Re-seal on the new head after a jittered, growing pause.
+        // The transaction may have committed even though this call failed (its answer
+        // was lost and the SDK's retry conflicted with it, or the connection dropped
+        // after the commit). Transactions are atomic: if our last entry's row holds
+        // our entry, the whole batch is in, whatever was appended after it since.
+        if (await this.holds(last).catch(() => false)) return entries;
+        if (!isConflict(error) || attempt >= maxAttempts) throw error;
+        // Someone else appended first: re-seal on the new head after a jittered, growing pause.
         await pause(Math.random() * Math.min(250, 5 * 2 ** attempt));
       }
+    }
+  }
+
+  /** Whether the row at the entry's sequence holds that very entry (same id and hash). */
+  private async holds(entry: AuditEntry): Promise<boolean> {
+    try {
+      const row = await this.client.getEntity(partitionKey, auditRowKey(entry.sequence));
+      const stored = fromRow(row);
+      return stored.id === entry.id && stored.hash === entry.hash;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
     }
   }
 

@@ -107,6 +107,8 @@ mountRoute({
           agent_id: agent.agent_id,
           error_code: result.error?.code ?? result.status,
           attempts: result.attempts,
+          // A policy's no, recorded as the agent.call entry: not an access refusal of the caller.
+          ...(result.status === 'denied' ? { denied_by: 'policy' } : {}),
         },
       });
     }

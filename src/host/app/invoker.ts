@@ -101,6 +101,8 @@ export class FunctionInvoker {
         `Executing 'Functions.${name}' (Reason='${input.reason ?? 'This function was programmatically called via the host APIs.'}', Id=${invocationId})`,
       );
     }
+    // User code may write to the console itself, or crash the process: what led up to it goes first.
+    this.logger.flush?.();
     try {
       const response = await this.withTimeout(name, this.run(fn, invocationId, input));
       if (verbose) {

@@ -327,8 +327,11 @@ export class HttpHost {
       request.on('response', (proxyRes) => {
         if (tooLarge) {
           // The caller already has its 413; whatever the function answered is dropped.
+          // Aborting the request may cut this response short: 'close' ends the wait too.
           proxyRes.resume();
-          proxyRes.on('end', resolve);
+          proxyRes.once('end', resolve);
+          proxyRes.once('close', resolve);
+          proxyRes.once('error', () => resolve());
           return;
         }
         const headers: Record<string, string | string[]> = { ...cors };

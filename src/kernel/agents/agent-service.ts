@@ -145,13 +145,11 @@ export class AgentService {
   }
 
   /**
-   * The records of every id, in the order given (duplicates once). Throws one
-   * not_found naming every unknown id (detail and `unknown_agent_ids`).
-   */
-  /**
-   * The agents a caller bound to `appId` (null: kernel-wide) may put to work, in
-   * order. An agent of another app counts as unknown, with the same 404 word for
-   * word, so an app can neither use nor detect another app's agents.
+   * The records of the agents a caller bound to `appId` (null: kernel-wide) may put
+   * to work, in the order given (duplicates once). Throws one not_found naming every
+   * unknown id (detail and `unknown_agent_ids`); another app's agent counts as
+   * unknown, with the same 404 word for word, so an app cannot use it. (Registering
+   * a taken id still answers 409, so ids themselves are not secret.)
    */
   async requireAgents(agentIds: readonly string[], appId: string | null): Promise<AgentRecord[]> {
     const ids = [...new Set(agentIds)];

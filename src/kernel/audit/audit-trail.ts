@@ -69,6 +69,9 @@ interface Suppressed {
 
 export const suppressedEventType = 'audit.suppressed';
 
+/** Places in each append kept for bulk events while any wait. */
+const bulkReserve = 10;
+
 export class AuditTrail {
   private readonly store: AuditStore;
   private readonly now: () => Date;
@@ -165,7 +168,10 @@ export class AuditTrail {
       try {
         for (;;) {
           if (this.summaryDue()) this.queueSummary();
-          const batch = this.priority.splice(0, maxAuditBatch);
+          // Priority first, with a few places kept for bulk so a steady stream of
+          // priority events cannot hold refusals (and the 401s waiting on them) forever.
+          const reserved = this.bulk.length > 0 ? bulkReserve : 0;
+          const batch = this.priority.splice(0, maxAuditBatch - reserved);
           if (batch.length < maxAuditBatch) batch.push(...this.bulk.splice(0, maxAuditBatch - batch.length));
           if (batch.length === 0) return;
           try {
@@ -242,17 +248,22 @@ export class AuditTrail {
     }
     const head = await this.store.head();
     const last = head?.sequence ?? 0;
-    const from = query.from_sequence ?? 1;
     const wanted = Math.min(query.to_sequence ?? last, last);
-    // One request checks a bounded stretch; the answer says where the next one starts.
+    // Without a range, the newest entries (up to one call's worth) and the head: what a
+    // scheduled check needs to see recent edits and removals. With from_sequence, one
+    // bounded stretch from there, and where the next one starts.
+    const from =
+      query.from_sequence ?? (query.to_sequence === undefined ? Math.max(1, last - this.maxVerify + 1) : 1);
     const to = Math.min(wanted, from + this.maxVerify - 1);
-    if (from > to) return { valid: true, checked: 0, first_sequence: null, last_sequence: null };
+    if (from > to)
+      return { valid: true, complete: true, checked: 0, first_sequence: null, last_sequence: null };
     let before: ChainHead | null = null;
     if (from > 1) {
       const [previous] = await this.store.range(from - 1, from - 1);
       if (previous === undefined) {
         return {
           valid: false,
+          complete: to === wanted,
           checked: 0,
           first_sequence: null,
           last_sequence: null,
@@ -267,7 +278,7 @@ export class AuditTrail {
       verifier.feed(await this.store.range(start, Math.min(to, start + slice - 1)));
     }
     // Up to the head, the head itself is checked; short of it, the range's end.
-    const verdict = verifier.finish(to === last ? head : { through: to });
+    const verdict = { ...verifier.finish(to === last ? head : { through: to }), complete: to === wanted };
     return verdict.valid && to < wanted ? { ...verdict, next_from_sequence: to + 1 } : verdict;
   }
 }

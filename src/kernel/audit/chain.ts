@@ -83,6 +83,11 @@ export type ChainBreak =
 
 export interface ChainVerification {
   readonly valid: boolean;
+  /**
+   * From AuditTrail.verify: whether the whole range asked for was checked (false
+   * when one call's limit cut it short; continue from next_from_sequence).
+   */
+  readonly complete?: boolean;
   /** Entries whose hash and link were checked. */
   readonly checked: number;
   readonly first_sequence: number | null;

@@ -51,6 +51,8 @@ function requestFacts(refusal: AccessRefusal): Record<string, string> {
 export function accessRefusalEvent(refusal: AccessRefusal): AuditEvent | undefined {
   const { error, principal } = refusal;
   if (!(error instanceof KernelError)) return undefined;
+  // A governance policy refusing an agent call is audited as that call (agent.call, denied).
+  if (error.extensions['denied_by'] === 'policy') return undefined;
   if (error.status === 403 && principal !== undefined) {
     const missing = error.extensions['missing_permission'];
     return {

@@ -76,6 +76,31 @@ describe('TableAuditStore', () => {
     expect(await trail.verify({}, auditor)).toMatchObject({ valid: true, checked: 2 });
   });
 
+  it('does not append a committed batch again when another writer got in before the retry', async () => {
+    const store = await openStore();
+    const other = await TableAuditStore.create({ connection, tableName: store.tableName });
+    const trail = new AuditTrail({ store, newId });
+    const otherTrail = new AuditTrail({ store: other, newId });
+    await trail.record(auditEvent());
+    const submit = store.client.submitTransaction.bind(store.client);
+    let replayed = false;
+    store.client.submitTransaction = async (actions) => {
+      const response = await submit(actions);
+      if (!replayed) {
+        replayed = true;
+        // Committed, but the answer is lost; meanwhile another instance appends; then the retry.
+        await otherTrail.record(auditEvent({ subject_id: 'other' }));
+        return submit(actions);
+      }
+      return response;
+    };
+    const entry = await trail.record(auditEvent({ subject_id: 'once' }));
+    expect(entry.sequence).toBe(2);
+    const all = await store.range(1, 10);
+    expect(all.map((e) => e.subject_id)).toEqual(['unknown', 'once', 'other']);
+    expect(await trail.verify({}, auditor)).toMatchObject({ valid: true, checked: 3 });
+  });
+
   it('keeps one chain across stores that do not share memory (separate processes)', async () => {
     const prefix = uniquePrefix();
     const first = await openStore(prefix);

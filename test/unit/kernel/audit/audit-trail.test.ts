@@ -95,6 +95,7 @@ describe('AuditTrail', () => {
     for (let index = 0; index < 7; index += 1) await trail.record(auditEvent());
     expect(await trail.verify({ from_sequence: 3, to_sequence: 5 }, auditor)).toEqual({
       valid: true,
+      complete: true,
       checked: 3,
       first_sequence: 3,
       last_sequence: 5,
@@ -112,24 +113,40 @@ describe('AuditTrail', () => {
     });
   });
 
-  it('checks a bounded stretch per call and says where to continue', async () => {
+  it('checks a bounded stretch per call: by default the newest entries and the head', async () => {
     const store = new MemoryAuditStore();
     const trail = new AuditTrail({ store, newId: () => `v-${(ids += 1)}`, maxVerifyEntries: 5 });
     for (let index = 0; index < 12; index += 1) await trail.record(auditEvent());
+    // No range: the newest five, linked to the entry before them, and the head.
     expect(await trail.verify({}, auditor)).toEqual({
       valid: true,
+      complete: true,
+      checked: 5,
+      first_sequence: 8,
+      last_sequence: 12,
+    });
+    // From the start: one stretch at a time, never claiming more than it checked.
+    expect(await trail.verify({ from_sequence: 1 }, auditor)).toEqual({
+      valid: true,
+      complete: false,
       checked: 5,
       first_sequence: 1,
       last_sequence: 5,
       next_from_sequence: 6,
     });
     expect(await trail.verify({ from_sequence: 6 }, auditor)).toMatchObject({
-      checked: 5,
+      complete: false,
       next_from_sequence: 11,
     });
     const end = await trail.verify({ from_sequence: 11 }, auditor);
-    expect(end).toMatchObject({ valid: true, checked: 2, last_sequence: 12 });
+    expect(end).toMatchObject({ valid: true, complete: true, checked: 2, last_sequence: 12 });
     expect(end.next_from_sequence).toBeUndefined();
+    // The default window still sees the newest entry removed.
+    store.entries.pop();
+    expect(await trail.verify({}, auditor)).toMatchObject({
+      valid: false,
+      broken: { reason: 'missing_entries' },
+    });
   });
 
   it('walks long trails in slices, and finds a gap at a slice boundary', async () => {
@@ -266,6 +283,21 @@ describe('AuditTrail batching and backpressure', () => {
     expect(store.entries.find((entry) => entry.event_type === 'audit.suppressed')?.context).toMatchObject({
       total: 3,
     });
+  });
+
+  it('keeps places for bulk events, so a steady stream of priority events cannot starve them', async () => {
+    const { store, slow, release } = gated();
+    const trail = new AuditTrail({ store: slow, newId: () => `r-${(ids += 1)}` });
+    const writes: Promise<unknown>[] = [trail.record(auditEvent({ subject_id: 'first' }))];
+    for (let index = 0; index < 200; index += 1)
+      writes.push(trail.record(auditEvent({ subject_id: `p-${index}` })));
+    writes.push(trail.recordQuietly(auditEvent({ subject_id: 'refused' }), { bulk: true }));
+    release();
+    await Promise.all(writes);
+    const refused = store.entries.find((entry) => entry.subject_id === 'refused');
+    // In the first batch after the one in flight, not behind all 200.
+    expect(refused?.sequence).toBeLessThanOrEqual(1 + 99);
+    expect(store.entries).toHaveLength(202);
   });
 
   it('writes the summary after summaryEveryMs even while the bulk queue is still full', async () => {

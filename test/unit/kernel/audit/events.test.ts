@@ -111,6 +111,12 @@ describe('accessRefusalEvent', () => {
     });
   });
 
+  it("leaves a policy's refusal of an agent call to the agent.call entry", () => {
+    const who = principal({ id: 'p-9', roles: ['agent'] });
+    const denied = new KernelError('forbidden', 'Agent call failed', { extensions: { denied_by: 'policy' } });
+    expect(accessRefusalEvent(refusal(denied, { principal: who }))).toBeUndefined();
+  });
+
   it('ignores errors that are not refusals', () => {
     expect(
       accessRefusalEvent(refusal(new KernelError('bad_request', 'Ambiguous credentials'))),
