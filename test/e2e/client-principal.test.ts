@@ -59,4 +59,20 @@ describe('x-ms-client-principal', () => {
       expect(await response.json()).toMatchObject({ status: 401, code: 'unauthorized' });
     }
   });
+
+  it('answers a form-like POST it vouches for with 415, and takes the same POST as JSON', async () => {
+    const post = (headers: Record<string, string>) =>
+      fetch(`${trusting.baseUrl}/api/auth/keys`, {
+        method: 'POST',
+        headers: { 'x-ms-client-principal': forged, ...headers },
+        body: JSON.stringify({ name: 'from-a-form', roles: ['reader'] }),
+      });
+    const form = await post({ 'content-type': 'text/plain' });
+    expect(form.status).toBe(415);
+    expect(await form.json()).toMatchObject({ status: 415, code: 'unsupported_media_type' });
+    // As JSON it gets past authentication to the permission check, whatever that says.
+    const json = await post({ 'content-type': 'application/json' });
+    expect(json.status).not.toBe(415);
+    expect([201, 403]).toContain(json.status);
+  });
 });

@@ -35,7 +35,7 @@ export function toResponseInit(response: SerializedResponse): HttpResponseInit {
 
 /** Every route but the public ones authenticates first; executeRoute then checks the permission. */
 export async function authenticate(request: KernelRequest) {
-  return (await getServices()).authenticator.authenticate(request.headers);
+  return (await getServices()).authenticator.authenticate(request.headers, request.method);
 }
 
 /** Every 401 and 403 goes to the audit trail before the answer leaves. */

@@ -2,6 +2,7 @@ import type { ApiKeyService, Principal, RateLimiter } from './access';
 import { credentialFrom, enforceRateLimit } from './access';
 import { clientPrincipalHeader, principalFromClientPrincipal } from './client-principal';
 import type { AppBindingOptions, BearerTokenValidator } from './tokens';
+import { KernelError } from '../errors';
 import { AppBinding, AuthenticationFailure } from './tokens';
 
 export interface AuthenticatorOptions {
@@ -37,8 +38,17 @@ export class Authenticator {
     this.binding = new AppBinding(options.appBinding);
   }
 
-  async authenticate(headers: { get(name: string): string | null }): Promise<Principal | undefined> {
-    const principal = this.fromClientPrincipal(headers) ?? (await this.fromCredential(headers));
+  /**
+   * @param method the request's method, when known: a POST that App Service
+   *   Authentication vouches for must be JSON (see requireJsonPost).
+   */
+  async authenticate(
+    headers: { get(name: string): string | null },
+    method?: string,
+  ): Promise<Principal | undefined> {
+    const fromHeader = this.fromClientPrincipal(headers);
+    if (fromHeader !== undefined && method !== undefined) requireJsonPost(method, headers);
+    const principal = fromHeader ?? (await this.fromCredential(headers));
     if (principal === undefined) return undefined;
     enforceRateLimit(this.options.limiter, principal.id);
     return principal;
@@ -62,4 +72,22 @@ export class Authenticator {
     if (!this.options.bearer) throw new AuthenticationFailure('wrong_issuer');
     return this.options.bearer.validate(credential.value);
   }
+}
+
+/**
+ * Easy Auth may vouch for a browser through its session cookie, which the browser
+ * attaches to cross-site requests too. The only cross-site request a page can send
+ * without a CORS preflight that changes state is a POST with a form-like body
+ * (text/plain, application/x-www-form-urlencoded, multipart/form-data); every
+ * kernel POST takes JSON, so a POST authenticated by the header must say
+ * application/json, even with an empty body. Other methods always need a preflight.
+ */
+function requireJsonPost(method: string, headers: { get(name: string): string | null }): void {
+  if (method.toUpperCase() !== 'POST') return;
+  const type = (headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (type === 'application/json' || /^application\/[a-z0-9.+-]*\+json$/.test(type)) return;
+  throw new KernelError('unsupported_media_type', 'Unsupported Media Type', {
+    detail:
+      'A POST authenticated by App Service Authentication must send Content-Type: application/json, even without a body (cross-site request forgery protection).',
+  });
 }

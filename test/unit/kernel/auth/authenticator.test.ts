@@ -111,3 +111,46 @@ describe('Authenticator with AOS_TRUST_CLIENT_PRINCIPAL off', () => {
     expect(seen).toEqual(['good-token']);
   });
 });
+
+describe('Authenticator: cross-site request forgery guard for the client principal', () => {
+  it('refuses a POST vouched for by the header unless it says application/json', async () => {
+    const { subject } = authenticator(true);
+    for (const type of [
+      undefined,
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+    ]) {
+      const headers = new Headers({
+        'x-ms-client-principal': alice,
+        ...(type ? { 'content-type': type } : {}),
+      });
+      const error = await subject.authenticate(headers, 'POST').catch((caught: unknown) => caught);
+      expect(error, String(type)).toBeInstanceOf(KernelError);
+      expect((error as KernelError).status).toBe(415);
+    }
+    for (const type of [
+      'application/json',
+      'application/json; charset=utf-8',
+      'application/merge-patch+json',
+    ]) {
+      const headers = new Headers({ 'x-ms-client-principal': alice, 'content-type': type });
+      await expect(subject.authenticate(headers, 'POST'), type).resolves.toMatchObject({
+        name: 'alice@contoso.example',
+      });
+    }
+  });
+
+  it('leaves other methods and other credentials alone', async () => {
+    const { subject } = authenticator(true);
+    for (const method of ['GET', 'DELETE', 'PUT']) {
+      await expect(
+        subject.authenticate(new Headers({ 'x-ms-client-principal': alice }), method),
+      ).resolves.toBeDefined();
+    }
+    // A bearer token is not sent by a browser on its own: no content-type rule.
+    await expect(
+      subject.authenticate(new Headers({ authorization: 'Bearer good-token' }), 'POST'),
+    ).resolves.toBe(bearerPrincipal);
+  });
+});
