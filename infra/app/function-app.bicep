@@ -73,6 +73,9 @@ param healthTimeoutMs int = 2000
 @minValue(0)
 param healthCacheMs int = 1000
 
+@description('NCRONTAB schedule of the audit checkpoint timer, or off (AOS_AUDIT_CHECKPOINT_SCHEDULE).')
+param auditCheckpointSchedule string = '0 0 * * * *'
+
 @description('Memory of each instance, in MB.')
 param instanceMemoryMB int = 2048
 
@@ -131,6 +134,10 @@ var kernelSettings = [
   {
     name: 'AOS_HEALTH_CACHE_MS'
     value: string(healthCacheMs)
+  }
+  {
+    name: 'AOS_AUDIT_CHECKPOINT_SCHEDULE'
+    value: auditCheckpointSchedule
   }
   {
     // A Key Vault reference, resolved by the platform with the app's identity; the

@@ -13,6 +13,7 @@ import './http/orchestrations';
 import './durable/workflow-orchestrator';
 import './durable/send-orchestrator';
 import './durable/activities';
+import './timers/audit-checkpoint';
 
 getKernel();
 mountFallback();

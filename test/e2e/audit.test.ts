@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningProcess } from '../support/processes';
 import { apiClient, startKernel, unique } from '../support/kernel';
 import { localToken } from '../support/tokens';
@@ -240,4 +240,32 @@ describe('GET /api/audit/trail/verify', () => {
     expect(recent).toHaveLength(10);
     expect(new Set(recent.map((entry) => entry.sequence)).size).toBe(10);
   }, 120_000);
+});
+
+describe('the audit checkpoint timer', () => {
+  it('verifies the trail on its schedule and logs the head, recording a checkpoint entry', async () => {
+    const ticking = await startKernel({ AOS_AUDIT_CHECKPOINT_SCHEDULE: '*/2 * * * * *' });
+    try {
+      // Something to verify: a refusal on this kernel.
+      expect((await apiClient(ticking.baseUrl, undefined)('GET', `/orchestrations/${run}-tick`)).status).toBe(
+        401,
+      );
+      await vi.waitFor(
+        () =>
+          expect(ticking.output()).toMatch(/audit checkpoint: head \d+ [0-9a-f]{64}; verified .*: intact/),
+        { timeout: 20_000, interval: 250 },
+      );
+      const checkpoints = await trail('event_type=audit.checkpoint&limit=5');
+      expect(checkpoints.length).toBeGreaterThan(0);
+      expect(checkpoints[0]).toMatchObject({
+        subject_type: 'kernel',
+        action: 'checkpoint',
+        severity: 'info',
+        context: { valid: true },
+      });
+      expect(checkpoints[0]?.context['head_hash']).toMatch(/^[0-9a-f]{64}$/);
+    } finally {
+      await ticking.stop();
+    }
+  }, 60_000);
 });

@@ -68,6 +68,20 @@ interface Suppressed {
 }
 
 export const suppressedEventType = 'audit.suppressed';
+export const checkpointEventType = 'audit.checkpoint';
+
+/** What a checkpoint found and recorded. */
+export interface AuditCheckpoint {
+  readonly head_sequence: number;
+  readonly head_hash: string | null;
+  readonly verified_from: number | null;
+  readonly verified_to: number | null;
+  readonly valid: boolean;
+  readonly complete: boolean;
+  /** Where the next checkpoint starts verifying. */
+  readonly resume_from: number;
+  readonly broken?: { readonly sequence: number; readonly reason: string };
+}
 
 /** Places in each append kept for bulk events while any wait. */
 const bulkReserve = 10;
@@ -235,6 +249,47 @@ export class AuditTrail {
   }
 
   /**
+   * The scheduled check: verifies what was appended since the last checkpoint (or
+   * the newest stretch, the first time), up to the head, and records an
+   * `audit.checkpoint` entry with the head's sequence and hash and the verdict.
+   * The caller also writes that line to the host log (Application Insights in
+   * Azure), which anchors the head outside the storage account: a later rewrite of
+   * the table no longer matches what the log holds. Not for callers over HTTP.
+   */
+  async checkpoint(): Promise<AuditCheckpoint> {
+    const [previous] = await this.store.query({ event_type: checkpointEventType, limit: 1 });
+    // Where the last checkpoint stopped: its head, or where a stretch cut short left off.
+    const since = previous?.context['resume_from'];
+    const from = typeof since === 'number' && Number.isInteger(since) && since > 0 ? since : undefined;
+    const verdict = await this.verifyUnchecked(from === undefined ? {} : { from_sequence: from });
+    const head = await this.store.head();
+    const checkpoint: AuditCheckpoint = {
+      head_sequence: head?.sequence ?? 0,
+      head_hash: head?.hash ?? null,
+      verified_from: verdict.first_sequence,
+      verified_to: verdict.last_sequence,
+      valid: verdict.valid,
+      complete: verdict.complete ?? true,
+      resume_from:
+        verdict.valid && verdict.next_from_sequence !== undefined
+          ? verdict.next_from_sequence
+          : Math.max(1, head?.sequence ?? 1),
+      ...(verdict.broken ? { broken: verdict.broken } : {}),
+    };
+    await this.record({
+      event_type: checkpointEventType,
+      subject_id: 'audit',
+      subject_type: 'kernel',
+      action: 'checkpoint',
+      severity: verdict.valid ? 'info' : 'critical',
+      target: null,
+      context: { ...checkpoint },
+      app_id: null,
+    });
+    return checkpoint;
+  }
+
+  /**
    * Re-computes every hash and link in the range (default: the whole trail) and,
    * when the range reaches the newest entry, checks it against the stored head.
    * The chain spans all apps, so only kernel-wide auditors may verify it.
@@ -246,6 +301,10 @@ export class AuditTrail {
         detail: 'Verifying the audit chain needs a kernel-wide principal (one not bound to an app).',
       });
     }
+    return this.verifyUnchecked(query);
+  }
+
+  private async verifyUnchecked(query: AuditVerifyQuery): Promise<ChainVerification> {
     const head = await this.store.head();
     const last = head?.sequence ?? 0;
     const wanted = Math.min(query.to_sequence ?? last, last);

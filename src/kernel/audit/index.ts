@@ -3,7 +3,8 @@
  * the AuditTrail service, and the kernel's event builders.
  */
 export { AuditTrail } from './audit-trail';
-export type { AuditTrailOptions, RecordOptions } from './audit-trail';
+export { checkpointEventType, suppressedEventType } from './audit-trail';
+export type { AuditCheckpoint, AuditTrailOptions, RecordOptions } from './audit-trail';
 export {
   ChainVerifier,
   canonicalJson,

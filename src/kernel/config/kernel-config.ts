@@ -18,6 +18,8 @@ export interface KernelConfig {
   readonly maxBodyBytes: number;
   readonly healthTimeoutMs: number;
   readonly healthCacheMs: number;
+  /** NCRONTAB schedule of the audit checkpoint timer; null when off. */
+  readonly auditCheckpointSchedule: string | null;
   readonly appInsightsConnectionString: string | undefined;
   readonly callbackSigningSecret: string | undefined;
   readonly extensionPackages: readonly string[];
@@ -118,6 +120,12 @@ export function loadConfig(env: Env = process.env): KernelConfig {
     settings.healthCacheMs.schema,
     env,
   );
+  const auditCheckpointSchedule = parseSetting(
+    problems,
+    settings.auditCheckpointSchedule.name,
+    settings.auditCheckpointSchedule.schema,
+    env,
+  );
   const appInsights = parseSetting(problems, settings.appInsights.name, settings.appInsights.schema, env);
   const callbackSigningSecret = parseSetting(
     problems,
@@ -196,6 +204,7 @@ export function loadConfig(env: Env = process.env): KernelConfig {
     maxBodyBytes: maxBodyBytes as number,
     healthTimeoutMs: healthTimeoutMs as number,
     healthCacheMs: healthCacheMs as number,
+    auditCheckpointSchedule: auditCheckpointSchedule ?? null,
     appInsightsConnectionString: appInsights === '' ? undefined : appInsights,
     callbackSigningSecret,
     extensionPackages: extensionPackages ?? [],

@@ -118,6 +118,20 @@ export const settings = {
     schema: wholeNumber(0, 1_000, 60_000),
     localValue: '1000',
   },
+  auditCheckpointSchedule: {
+    name: 'AOS_AUDIT_CHECKPOINT_SCHEDULE',
+    description:
+      "NCRONTAB schedule (six fields) of the audit checkpoint: verify what was appended since the last one and log the head's sequence and hash (an anchor outside storage). 'off' disables it.",
+    schema: z
+      .string()
+      .optional()
+      .transform((value) => value?.trim() || '0 0 * * * *')
+      .refine((value) => value === 'off' || value.split(/\s+/).length === 6, {
+        message: "must be an NCRONTAB expression with six fields (e.g. '0 0 * * * *') or 'off'",
+      })
+      .transform((value) => (value === 'off' ? null : value)),
+    localValue: '0 0 * * * *',
+  },
   callbackSigningSecret: {
     name: 'AOS_CALLBACK_SIGNING_SECRET',
     description:

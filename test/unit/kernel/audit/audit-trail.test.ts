@@ -362,3 +362,43 @@ describe('auditTrailQuerySchema', () => {
     }
   });
 });
+
+describe('AuditTrail.checkpoint', () => {
+  it('verifies since the last checkpoint and records the head and the verdict', async () => {
+    const store = new MemoryAuditStore();
+    const trail = new AuditTrail({ store, newId: () => `c-${(ids += 1)}`, maxVerifyEntries: 4 });
+    for (let index = 0; index < 6; index += 1) await trail.record(auditEvent());
+    const first = await trail.checkpoint();
+    expect(first).toMatchObject({
+      head_sequence: 6,
+      valid: true,
+      complete: true,
+      verified_to: 6,
+      resume_from: 6,
+    });
+    expect(first.head_hash).toBe(store.entries[5]?.hash);
+    expect(store.entries.at(-1)).toMatchObject({
+      event_type: 'audit.checkpoint',
+      severity: 'info',
+      context: { head_sequence: 6, head_hash: first.head_hash, valid: true },
+    });
+    // Next time: from where the last one stopped (its head), through the checkpoint entry itself.
+    for (let index = 0; index < 2; index += 1) await trail.record(auditEvent());
+    const second = await trail.checkpoint();
+    expect(second).toMatchObject({ verified_from: 6, verified_to: 9, head_sequence: 9, valid: true });
+  });
+
+  it('resumes a stretch cut short, and records a broken chain as critical', async () => {
+    const store = new MemoryAuditStore();
+    const trail = new AuditTrail({ store, newId: () => `c-${(ids += 1)}`, maxVerifyEntries: 4 });
+    await trail.record(auditEvent());
+    await trail.checkpoint(); // head 1, resume from 1
+    for (let index = 0; index < 8; index += 1) await trail.record(auditEvent());
+    const cut = await trail.checkpoint();
+    expect(cut).toMatchObject({ verified_from: 1, verified_to: 4, complete: false, resume_from: 5 });
+    store.entries[5] = { ...(store.entries[5] as AuditEntry), subject_id: 'edited' };
+    const broken = await trail.checkpoint();
+    expect(broken).toMatchObject({ valid: false, broken: { sequence: 6, reason: 'hash_mismatch' } });
+    expect(store.entries.at(-1)).toMatchObject({ event_type: 'audit.checkpoint', severity: 'critical' });
+  });
+});

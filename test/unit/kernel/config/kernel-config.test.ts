@@ -179,6 +179,21 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads the audit checkpoint schedule: hourly by default, off, or six NCRONTAB fields', () => {
+    expect(loadConfig({ AzureWebJobsStorage: azurite }).auditCheckpointSchedule).toBe('0 0 * * * *');
+    expect(
+      loadConfig({ AzureWebJobsStorage: azurite, AOS_AUDIT_CHECKPOINT_SCHEDULE: '0 */15 * * * *' })
+        .auditCheckpointSchedule,
+    ).toBe('0 */15 * * * *');
+    expect(
+      loadConfig({ AzureWebJobsStorage: azurite, AOS_AUDIT_CHECKPOINT_SCHEDULE: 'off' })
+        .auditCheckpointSchedule,
+    ).toBeNull();
+    expect(problemsOf({ AzureWebJobsStorage: azurite, AOS_AUDIT_CHECKPOINT_SCHEDULE: '0 * * * *' })).toEqual([
+      'AOS_AUDIT_CHECKPOINT_SCHEDULE',
+    ]);
+  });
+
   it('builds Azurite connection strings for any ports', () => {
     const value = azuriteConnectionString({ blob: 1, queue: 2, table: 3 });
     const config = loadConfig({ AzureWebJobsStorage: value });
