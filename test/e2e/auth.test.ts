@@ -50,6 +50,13 @@ describe('authentication', () => {
   });
 });
 
+/** Two callers with the app role, bound to different apps. */
+async function twoApps() {
+  const client = async (sub: string, app: string) =>
+    apiClient(kernel.baseUrl, await localToken({ sub, roles: ['app'], app }));
+  return { appOne: await client('one', 'app-one'), appTwo: await client('two', 'app-two') };
+}
+
 describe('authorization', () => {
   it('answers 403 naming the missing permission for roles that lack it', async () => {
     const reader = apiClient(kernel.baseUrl, await localToken({ sub: 'rita', roles: ['reader'] }));
@@ -65,14 +72,7 @@ describe('authorization', () => {
   });
 
   it("keeps apps apart: another app's orchestration answers 404", async () => {
-    const appOne = apiClient(
-      kernel.baseUrl,
-      await localToken({ sub: 'one', roles: ['app'], app: 'app-one' }),
-    );
-    const appTwo = apiClient(
-      kernel.baseUrl,
-      await localToken({ sub: 'two', roles: ['app'], app: 'app-two' }),
-    );
+    const { appOne, appTwo } = await twoApps();
     const submitted = await appOne('POST', '/orchestrations', {
       orchestration_id: `${run}-mine`,
       agent_ids: [`${run}-echo`],
@@ -93,14 +93,7 @@ describe('authorization', () => {
   });
 
   it("keeps apps apart: another app's agent cannot be put to work, and answers like a missing one", async () => {
-    const appOne = apiClient(
-      kernel.baseUrl,
-      await localToken({ sub: 'one', roles: ['app'], app: 'app-one' }),
-    );
-    const appTwo = apiClient(
-      kernel.baseUrl,
-      await localToken({ sub: 'two', roles: ['app'], app: 'app-two' }),
-    );
+    const { appOne, appTwo } = await twoApps();
     const registered = await appOne('POST', '/agents/register', {
       agent_id: `${run}-one-echo`,
       purpose: 'echo for app one',
